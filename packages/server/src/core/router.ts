@@ -1,0 +1,71 @@
+import type {
+  AnyEntity,
+  CountQuery,
+  CreateInput,
+  EntityMap,
+  GetQuery,
+  IdInput,
+  ListQuery,
+  Page,
+  Row,
+  Schema,
+  UpdateInput,
+  UpdateManyInput,
+  Where,
+} from '@typecrud/shared';
+import type { Manager, ManagerContext } from './manager.js';
+import type { RequestContext } from './services.js';
+import { procedure } from './trpc.js';
+
+/**
+ * A type-only marker on generated read outputs: it tells the typed client which schema and
+ * entity a procedure serves, so `include` can shape the result type. Never present at run time.
+ */
+export interface EntityMarker<S extends EntityMap, E extends AnyEntity> {
+  readonly '~entity'?: { schema: S; entity: E };
+}
+
+export type GetOutput<S extends EntityMap, E extends AnyEntity> = Row<E> & EntityMarker<S, E>;
+export type ListOutput<S extends EntityMap, E extends AnyEntity> = Page<Row<E>> & EntityMarker<S, E>;
+
+const managerContext = (ctx: RequestContext): ManagerContext => ({ db: ctx.db, caller: ctx.caller });
+
+/**
+ * The generated procedures of one entity: reads are queries, writes mutations; every input
+ * is parsed by the entity's DTO schema. Spread them into a router beside custom procedures:
+ *
+ * @example
+ * release: router({ ...crudProcedures(schema, 'release'), publish: procedure.input(...).mutation(...) })
+ */
+export function crudProcedures<S extends EntityMap, N extends keyof S & string>(schema: Schema<S>, name: N) {
+  type E = S[N];
+  const dto = schema.dto(name);
+  const m = (ctx: RequestContext) => ctx.services.managers[name] as unknown as Manager<S, E>;
+  return {
+    create: procedure.input(dto.create).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).create(managerContext(ctx), input as CreateInput<S, E>)),
+    createMany: procedure
+      .input(dto.createMany)
+      .mutation(({ ctx, input }) => m(ctx).createMany(managerContext(ctx), input as CreateInput<S, E>[])),
+    get: procedure
+      .input(dto.get)
+      .query(({ ctx, input }) => m(ctx).get(managerContext(ctx), input as GetQuery<S, E>) as Promise<GetOutput<S, E>>),
+    list: procedure
+      .input(dto.list.optional())
+      .query(({ ctx, input }) => m(ctx).list(managerContext(ctx), (input ?? {}) as ListQuery<S, E>) as Promise<ListOutput<S, E>>),
+    count: procedure
+      .input(dto.count.optional())
+      .query(({ ctx, input }) => m(ctx).count(managerContext(ctx), (input ?? {}) as CountQuery<S, E>)),
+    update: procedure.input(dto.update).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).update(managerContext(ctx), input as UpdateInput<E>)),
+    updateMany: procedure
+      .input(dto.updateMany)
+      .mutation(({ ctx, input }) => m(ctx).updateMany(managerContext(ctx), input as UpdateManyInput<S, E>)),
+    delete: procedure.input(dto.id).mutation(({ ctx, input }) => m(ctx).delete(managerContext(ctx), input as IdInput)),
+    deleteMany: procedure
+      .input(dto.deleteMany)
+      .mutation(({ ctx, input }) => m(ctx).deleteMany(managerContext(ctx), input as { where: Where<S, E> })),
+    archive: procedure.input(dto.id).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).archive(managerContext(ctx), input as IdInput)),
+    restore: procedure.input(dto.id).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).restore(managerContext(ctx), input as IdInput)),
+    connect: procedure.input(dto.connect).mutation(({ ctx, input }) => m(ctx).connect(managerContext(ctx), input)),
+    disconnect: procedure.input(dto.connect).mutation(({ ctx, input }) => m(ctx).disconnect(managerContext(ctx), input)),
+  };
+}

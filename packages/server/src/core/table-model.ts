@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { AnyEntity, EntityMap, FieldConfig, FieldMap, OnDelete, Schema } from '@typecrud/shared';
+import { snakeCase } from '@typecrud/shared';
+
+/** A column as the database should have it. */
+export interface ColumnModel {
+  readonly name: string;
+  /** The field it stores, for error messages. */
+  readonly field: string;
+  readonly type: string;
+  readonly nullable: boolean;
+  readonly default?: string;
+  readonly comment?: string;
+}
+
+export interface UniqueModel {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly fields: readonly string[];
+}
+
+export interface ForeignKeyModel {
+  readonly name: string;
+  readonly column: string;
+  readonly field: string;
+  readonly references: string;
+  readonly onDelete: OnDelete;
+}
+
+export interface CheckModel {
+  readonly name: string;
+  readonly column: string;
+  readonly expression: string;
+}
+
+export interface IndexModel {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
+
+/** A table as the definitions say it should be: the input of DDL generation and of migration diffs. */
+export interface TableModel {
+  readonly name: string;
+  /** The entity it stores, or the entity that declares a join table. */
+  readonly entity: string;
+  readonly columns: readonly ColumnModel[];
+  readonly primaryKey: { readonly name: string; readonly columns: readonly string[] };
+  readonly uniques: readonly UniqueModel[];
+  readonly foreignKeys: readonly ForeignKeyModel[];
+  readonly checks: readonly CheckModel[];
+  readonly indexes: readonly IndexModel[];
+  readonly comment?: string;
+}
+
+/** A constraint or index name within PostgreSQL's 63 bytes, stable for the same parts. */
+export function constraintName(table: string, parts: readonly string[], suffix: string): string {
+  const name = `${table}_${parts.join('_')}_${suffix}`;
+  if (name.length <= 63) return name;
+  const hash = createHash('sha1').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, 63 - suffix.length - 10)}_${hash}_${suffix}`;
+}
+
+/** The column name of a field: snake_case of its name. */
+export const columnName = snakeCase;
+
+/** The SQL type of a field. */
+export function sqlType(c: FieldConfig): string {
+  switch (c.kind) {
+    case 'string':
+    case 'email':
+      return `varchar(${c.maxLength ?? 255})`;
+    case 'text':
+    case 'enum':
+      return 'text';
+    case 'uuid':
+      return 'uuid';
+    case 'int':
+      return 'integer';
+    case 'bigint':
+      return 'bigint';
+    case 'float':
+      return 'double precision';
+    case 'numeric':
+      return `numeric(${c.precision?.[0] ?? 12},${c.precision?.[1] ?? 2})`;
+    case 'boolean':
+      return 'boolean';
+    case 'timestamp':
+      return 'timestamptz';
+    case 'date':
+      return 'date';
+    case 'json':
+      return 'jsonb';
+  }
+}
+
+const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
+
+function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
+  const t = entity.table;
+  const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => [name, f.config] as const);
+  const principal = schema.options.principal ? schema.entity(schema.options.principal) : undefined;
+  const columns: ColumnModel[] = fields.map(([field, c]) => ({
+    name: columnName(field),
+    field,
+    type: sqlType(c),
+    nullable: c.nullable,
+    ...(c.sqlDefault !== undefined ? { default: c.sqlDefault } : {}),
+    ...(c.description ? { comment: c.description } : {}),
+  }));
+  const uniques: UniqueModel[] = [];
+  for (const [field, c] of fields) {
+    if (c.unique) uniques.push({ name: constraintName(t, [columnName(field)], 'key'), columns: [columnName(field)], fields: [field] });
+  }
+  for (const group of entity.uniques) {
+    const cols = group.map(columnName);
+    uniques.push({ name: constraintName(t, cols, 'key'), columns: cols, fields: [...group] });
+  }
+  const foreignKeys: ForeignKeyModel[] = [];
+  for (const [field, c] of fields) {
+    const ref = c.references;
+    if (ref) {
+      foreignKeys.push({
+        name: constraintName(t, [columnName(field)], 'fkey'),
+        column: columnName(field),
+        field,
+        references: schema.entity(ref.entity).table,
+        onDelete: ref.onDelete,
+      });
+    }
+    if (principal && (field === 'createdBy' || field === 'updatedBy')) {
+      foreignKeys.push({
+        name: constraintName(t, [columnName(field)], 'fkey'),
+        column: columnName(field),
+        field,
+        references: principal.table,
+        onDelete: 'set null',
+      });
+    }
+  }
+  const checks: CheckModel[] = fields
+    .filter(([, c]) => c.kind === 'enum' && c.values)
+    .map(([field, c]) => ({
+      name: constraintName(t, [columnName(field)], 'check'),
+      column: columnName(field),
+      expression: `${quoteIdent(columnName(field))} in (${c.values!.map(quoteLiteral).join(', ')})`,
+    }));
+  const uniqueLeads = new Set(uniques.map((u) => u.columns[0]));
+  const indexes: IndexModel[] = fields
+    .filter(([field, c]) => c.index && !uniqueLeads.has(columnName(field)))
+    .map(([field]) => ({ name: constraintName(t, [columnName(field)], 'idx'), columns: [columnName(field)] }));
+  return {
+    name: t,
+    entity: entity.name,
+    columns,
+    primaryKey: { name: `${t}_pkey`, columns: ['id'] },
+    uniques,
+    foreignKeys,
+    checks,
+    indexes,
+    ...(entity.description ? { comment: entity.description } : {}),
+  };
+}
+
+/** Every table of a schema, in dependency order (referenced tables first, join tables last). */
+export function tableModels(schema: Schema<EntityMap>): TableModel[] {
+  const tables = schema.ordered.map((e) => entityTable(schema, e));
+  for (const j of schema.joinTables) {
+    const cols = [j.left.column, j.right.column];
+    tables.push({
+      name: j.table,
+      entity: j.left.entity.name,
+      columns: [
+        { name: j.left.column, field: j.right.entity.name, type: 'uuid', nullable: false },
+        { name: j.right.column, field: j.left.entity.name, type: 'uuid', nullable: false },
+      ],
+      primaryKey: { name: `${j.table}_pkey`, columns: cols },
+      uniques: [],
+      foreignKeys: [
+        { name: constraintName(j.table, [j.left.column], 'fkey'), column: j.left.column, field: j.left.column, references: j.left.entity.table, onDelete: 'cascade' },
+        { name: constraintName(j.table, [j.right.column], 'fkey'), column: j.right.column, field: j.right.column, references: j.right.entity.table, onDelete: 'cascade' },
+      ],
+      checks: [],
+      indexes: [{ name: constraintName(j.table, [j.right.column], 'idx'), columns: [j.right.column] }],
+    });
+  }
+  return tables;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `create table` and its indexes and comments, as separate statements. */
+export function createTableSql(t: TableModel): string[] {
+  const q = quoteIdent;
+  const lines = t.columns.map(
+    (c) => `  ${q(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`,
+  );
+  lines.push(`  constraint ${q(t.primaryKey.name)} primary key (${t.primaryKey.columns.map(q).join(', ')})`);
+  for (const u of t.uniques) lines.push(`  constraint ${q(u.name)} unique (${u.columns.map(q).join(', ')})`);
+  for (const c of t.checks) lines.push(`  constraint ${q(c.name)} check (${c.expression})`);
+  const out = [`create table ${q(t.name)} (\n${lines.join(',\n')}\n)`];
+  for (const i of t.indexes) out.push(`create index ${q(i.name)} on ${q(t.name)} (${i.columns.map(q).join(', ')})`);
+  if (t.comment) out.push(`comment on table ${q(t.name)} is ${quoteLiteral(t.comment)}`);
+  for (const c of t.columns) {
+    if (c.comment) out.push(`comment on column ${q(t.name)}.${q(c.name)} is ${quoteLiteral(c.comment)}`);
+  }
+  return out;
+}
+
+/** `alter table ... add constraint ... foreign key`, one statement per foreign key of the table. */
+export function foreignKeySql(t: TableModel): string[] {
+  const q = quoteIdent;
+  return t.foreignKeys.map(
+    (fk) =>
+      `alter table ${q(t.name)} add constraint ${q(fk.name)} foreign key (${q(fk.column)}) references ${q(fk.references)} ("id") on delete ${fk.onDelete}`,
+  );
+}
+
+/** The whole schema's DDL: tables first, then foreign keys (so references may form cycles). */
+export function schemaDdl(schema: Schema<EntityMap>): string[] {
+  const tables = tableModels(schema);
+  return [...tables.flatMap(createTableSql), ...tables.flatMap(foreignKeySql)];
+}
+
+/** What a constraint name means in terms of entity fields, for error messages. */
+export interface ConstraintInfo {
+  readonly table: string;
+  readonly kind: 'unique' | 'foreignKey' | 'check' | 'primaryKey';
+  readonly fields: readonly string[];
+  /** foreignKey: the referenced table. */
+  readonly references?: string;
+}
+
+export function constraintIndex(schema: Schema<EntityMap>): Map<string, ConstraintInfo> {
+  const out = new Map<string, ConstraintInfo>();
+  for (const t of tableModels(schema)) {
+    out.set(t.primaryKey.name, { table: t.name, kind: 'primaryKey', fields: ['id'] });
+    for (const u of t.uniques) out.set(u.name, { table: t.name, kind: 'unique', fields: u.fields });
+    for (const fk of t.foreignKeys) {
+      out.set(fk.name, { table: t.name, kind: 'foreignKey', fields: [fk.field], references: fk.references });
+    }
+    for (const c of t.checks) {
+      const col = t.columns.find((x) => x.name === c.column);
+      out.set(c.name, { table: t.name, kind: 'check', fields: [col?.field ?? c.column] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,38 @@
+import { schema } from '@typecrud/shared';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { crudProcedures, managersOf, procedure, router } from '../core/index.js';
+
+/** A custom procedure beside the generated ones: publish a release (sets status and releasedAt). */
+const publish = procedure
+  .input(z.strictObject({ id: z.uuid(), expectedVersion: z.number().int().min(1).optional() }))
+  .mutation(async ({ ctx, input }) => {
+    const releases = managersOf(schema, ctx).release;
+    const current = await releases.get(ctx, { id: input.id });
+    if (current.status === 'published') return current;
+    return releases.update(ctx, {
+      id: input.id,
+      data: { status: 'published', releasedAt: new Date() },
+      ...(input.expectedVersion !== undefined ? { expectedVersion: input.expectedVersion } : {}),
+    });
+  });
+
+/** Counts per status of one project's releases, with plain SQL beside the generated procedures. */
+const stats = procedure.input(z.strictObject({ projectId: z.uuid() })).query(async ({ ctx, input }) => {
+  await managersOf(schema, ctx).project.get(ctx, { id: input.projectId });
+  const { rows } = await sql<{ status: string; count: number }>`
+    select status, count(*)::int as count from release
+    where project_id = ${input.projectId} and archived_at is null group by status order by status`.execute(ctx.db);
+  return rows;
+});
+
+export const appRouter = router({
+  organization: router(crudProcedures(schema, 'organization')),
+  user: router(crudProcedures(schema, 'user')),
+  profile: router(crudProcedures(schema, 'profile')),
+  project: router(crudProcedures(schema, 'project')),
+  tag: router(crudProcedures(schema, 'tag')),
+  release: router({ ...crudProcedures(schema, 'release'), publish, stats }),
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,206 @@
+import { z } from 'zod';
+
+/** The storage kinds a field can have; each maps to one SQL type and one set of filter operators. */
+export type FieldKind =
+  | 'string'
+  | 'text'
+  | 'email'
+  | 'uuid'
+  | 'int'
+  | 'bigint'
+  | 'float'
+  | 'numeric'
+  | 'boolean'
+  | 'enum'
+  | 'timestamp'
+  | 'date'
+  | 'json';
+
+/** Flags a field accumulates as its builder is called; tracked in the type so DTOs and filters follow them. */
+export type FieldFlag = 'null' | 'default' | 'filter' | 'sort' | 'list' | 'unique' | 'system';
+
+export type OnDelete = 'cascade' | 'set null' | 'restrict' | 'no action';
+
+export interface FieldReference {
+  readonly entity: string;
+  readonly onDelete: OnDelete;
+}
+
+/** Everything the runtime needs to know about one field. */
+export interface FieldConfig {
+  readonly kind: FieldKind;
+  /** Validates a non-null value of the field (trimming, lengths, formats). */
+  readonly schema: z.ZodType;
+  readonly nullable: boolean;
+  readonly hasDefault: boolean;
+  /** A value applied by the create DTO when the field is absent. */
+  readonly defaultValue?: unknown;
+  /** A SQL expression used as the column default (system fields: now(), gen_random_uuid()). */
+  readonly sqlDefault?: string;
+  readonly unique: boolean;
+  readonly index: boolean;
+  readonly filterable: boolean;
+  readonly sortable: boolean;
+  readonly listed: boolean;
+  /** System fields are set by the server, never accepted from a client. */
+  readonly system: boolean;
+  readonly maxLength?: number;
+  readonly values?: readonly string[];
+  readonly precision?: readonly [number, number];
+  readonly references?: FieldReference;
+  readonly description?: string;
+}
+
+/**
+ * One field of an entity. `T` is the value type, `K` the storage kind and `F` the flags set on it.
+ * Builders never mutate: each call returns a new field.
+ */
+export interface Field<T = unknown, K extends FieldKind = FieldKind, F extends FieldFlag = never> {
+  readonly config: FieldConfig;
+  /** Phantom members: carry the value type, kind and flags for the type-level derivations. */
+  readonly _type?: T;
+  readonly _kind?: K;
+  readonly _flags?: F;
+  /** The column accepts NULL and the create DTO may omit it. */
+  nullable(): Field<T, K, F | 'null'>;
+  /** A value the create DTO fills in when the field is absent; also the column default where it is a literal. */
+  default(value: T): Field<T, K, F | 'default'>;
+  /** Usable in `where`, with the operators of its kind. */
+  filterable(): Field<T, K, F | 'filter'>;
+  /** Usable in `orderBy` and keyset cursors. */
+  sortable(): Field<T, K, F | 'sort'>;
+  /** Part of the light list item returned by `list`. */
+  list(): Field<T, K, F | 'list'>;
+  /** A UNIQUE constraint; a duplicate is CONFLICT naming this field. */
+  unique(): Field<T, K, F | 'unique'>;
+  /** A plain b-tree index on the column. */
+  index(): Field<T, K, F>;
+  /** A description kept as the column comment and shown in the admin app. */
+  describe(text: string): Field<T, K, F>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest field, used only as a constraint
+export type AnyField = Field<any, FieldKind, FieldFlag>;
+
+export function makeField<T, K extends FieldKind, F extends FieldFlag>(config: FieldConfig): Field<T, K, F> {
+  const next = <F2 extends FieldFlag>(patch: Partial<FieldConfig>) =>
+    makeField<T, K, F2>({ ...config, ...patch });
+  return {
+    config,
+    nullable: () => next({ nullable: true }),
+    default: (value) => next({ hasDefault: true, defaultValue: value, sqlDefault: sqlLiteral(value) }),
+    filterable: () => next({ filterable: true }),
+    sortable: () => next({ sortable: true }),
+    list: () => next({ listed: true }),
+    unique: () => next({ unique: true }),
+    index: () => next({ index: true }),
+    describe: (text) => next({ description: text }),
+  };
+}
+
+/** The SQL literal of a default value, or undefined where the default is applied by the DTO only. */
+function sqlLiteral(value: unknown): string | undefined {
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
+  return undefined;
+}
+
+export const baseConfig = {
+  nullable: false,
+  hasDefault: false,
+  unique: false,
+  index: false,
+  filterable: false,
+  sortable: false,
+  listed: false,
+  system: false,
+} as const;
+
+export interface StringOptions {
+  /** Maximum length in characters (default 255); the column is varchar(max). */
+  max?: number;
+  /** Minimum length after trimming (default 1: names are never blank). */
+  min?: number;
+  /** A pattern the value must match, with the message shown when it does not. */
+  pattern?: { regex: RegExp; message: string };
+}
+
+/** Field builders. Each returns an immutable field definition. */
+export const f = {
+  /** A short trimmed string, non-empty by default; `varchar(max)`. */
+  string(options: StringOptions = {}): Field<string, 'string'> {
+    const max = options.max ?? 255;
+    const min = options.min ?? 1;
+    let schema = z
+      .string()
+      .trim()
+      .min(min, { error: min === 1 ? 'must not be empty' : `must be at least ${min} characters` })
+      .max(max, { error: `must be at most ${max} characters` });
+    if (options.pattern) schema = schema.regex(options.pattern.regex, { error: options.pattern.message });
+    return makeField({ ...baseConfig, kind: 'string', schema, maxLength: max });
+  },
+  /** Long free text, trimmed, may be empty; `text` with a length check. */
+  text(options: { max?: number } = {}): Field<string, 'text'> {
+    const max = options.max ?? 4096;
+    const schema = z.string().trim().max(max, { error: `must be at most ${max} characters` });
+    return makeField({ ...baseConfig, kind: 'text', schema, maxLength: max });
+  },
+  /** An email address, trimmed and lower-cased; `varchar(320)`. */
+  email(): Field<string, 'email'> {
+    const schema = z.string().trim().toLowerCase().pipe(z.email({ error: 'must be a valid email address' }));
+    return makeField({ ...baseConfig, kind: 'email', schema, maxLength: 320 });
+  },
+  /** A uuid value (not a reference: see `ref`). */
+  uuid(): Field<string, 'uuid'> {
+    return makeField({ ...baseConfig, kind: 'uuid', schema: z.uuid({ error: 'must be a uuid' }) });
+  },
+  /** A reference to another entity's id: a uuid column with a named foreign key. */
+  ref(entity: string, options: { onDelete?: OnDelete } = {}): Field<string, 'uuid', 'filter'> {
+    return makeField({
+      ...baseConfig,
+      kind: 'uuid',
+      schema: z.uuid({ error: 'must be a uuid' }),
+      filterable: true,
+      index: true,
+      references: { entity, onDelete: options.onDelete ?? 'restrict' },
+    });
+  },
+  /** A 32-bit integer. */
+  int(options: { min?: number; max?: number } = {}): Field<number, 'int'> {
+    let schema = z.number({ error: 'must be a number' }).int({ error: 'must be an integer' });
+    if (options.min !== undefined) schema = schema.min(options.min, { error: `must be at least ${options.min}` });
+    if (options.max !== undefined) schema = schema.max(options.max, { error: `must be at most ${options.max}` });
+    return makeField({ ...baseConfig, kind: 'int', schema });
+  },
+  /** A 64-bit integer, carried as bigint end to end. */
+  bigint(): Field<bigint, 'bigint'> {
+    return makeField({ ...baseConfig, kind: 'bigint', schema: z.bigint({ error: 'must be a bigint' }) });
+  },
+  /** A double precision number. */
+  float(): Field<number, 'float'> {
+    return makeField({ ...baseConfig, kind: 'float', schema: z.number({ error: 'must be a number' }) });
+  },
+  /** An exact decimal, carried as a string so no precision is lost; `numeric(p, s)`. */
+  numeric(precision = 12, scale = 2): Field<string, 'numeric'> {
+    const schema = z.string().regex(/^-?\d+(\.\d+)?$/, { error: 'must be a decimal number' });
+    return makeField({ ...baseConfig, kind: 'numeric', schema, precision: [precision, scale] });
+  },
+  boolean(): Field<boolean, 'boolean'> {
+    return makeField({ ...baseConfig, kind: 'boolean', schema: z.boolean({ error: 'must be true or false' }) });
+  },
+  /** One of a fixed set of strings; a CHECK constraint in the table. */
+  enum<const V extends readonly [string, ...string[]]>(values: V): Field<V[number], 'enum'> {
+    const schema = z.enum(values, { error: `must be one of: ${values.join(', ')}` });
+    return makeField({ ...baseConfig, kind: 'enum', schema, values });
+  },
+  /** A point in time; `timestamptz`, a Date in TypeScript. */
+  timestamp(): Field<Date, 'timestamp'> {
+    return makeField({ ...baseConfig, kind: 'timestamp', schema: z.date({ error: 'must be a date' }) });
+  },
+  /** A JSON document validated by the given schema; `jsonb`. */
+  json<T extends Record<string, unknown>>(
+    schema: z.ZodType<T> = z.record(z.string(), z.unknown()) as unknown as z.ZodType<T>,
+  ): Field<T, 'json'> {
+    return makeField({ ...baseConfig, kind: 'json', schema });
+  },
+};

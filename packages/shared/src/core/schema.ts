@@ -1,0 +1,488 @@
+import { z } from 'zod';
+import { type AnyEntity, type FieldMap, snakeCase } from './entity.js';
+import type { FieldConfig } from './field.js';
+import type { RelationKind } from './relation.js';
+import type {
+  CountQuery,
+  CreateInput,
+  EntityMap,
+  GetQuery,
+  IdInput,
+  ListItem,
+  ListQuery,
+  Row,
+  UpdateInput,
+  UpdateManyInput,
+  Where,
+} from './types.js';
+
+/** Limits every query keeps, whatever the entity. */
+export const queryLimits = {
+  /** How deep `include` may nest (a relation of a relation of a relation). */
+  includeDepth: 3,
+  /** How deep AND / OR / NOT and relation filters may nest. */
+  whereDepth: 5,
+  /** The most values an `in` / `notIn` list or a connect may carry. */
+  listValues: 1000,
+  /** The most fields an `orderBy` may name. */
+  orderFields: 5,
+  /** The largest offset; deeper pages use the cursor. */
+  maxOffset: 100_000,
+} as const;
+
+/** A relation with both ends resolved to tables and columns. */
+export interface ResolvedRelation {
+  readonly name: string;
+  readonly kind: RelationKind;
+  readonly source: AnyEntity;
+  readonly target: AnyEntity;
+  /** belongsTo: the source's reference field; hasMany/hasOne: the target's field pointing back. */
+  readonly field?: string;
+  readonly join?: JoinTable;
+}
+
+/** A many-to-many join table, generated from the two definitions. */
+export interface JoinTable {
+  readonly table: string;
+  /** Column referencing the declaring entity, and that entity. */
+  readonly left: { readonly entity: AnyEntity; readonly column: string };
+  readonly right: { readonly entity: AnyEntity; readonly column: string };
+}
+
+/** The DTO schemas of one entity; the same objects validate in the server, the client and the admin forms. */
+export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
+  /** A new row: system fields absent, defaults applied, nested many-to-many connects and one-to-one creates. */
+  create: z.ZodType<CreateInput<S, E>>;
+  createMany: z.ZodType<CreateInput<S, E>[]>;
+  /** `{ id, data, expectedVersion? }`: every field optional, at least one required. */
+  update: z.ZodType<UpdateInput<E>>;
+  updateMany: z.ZodType<UpdateManyInput<S, E>>;
+  /** The full read shape. */
+  entity: z.ZodType<Row<E>>;
+  /** The light list item. */
+  listItem: z.ZodType<ListItem<E>>;
+  list: z.ZodType<ListQuery<S, E>>;
+  get: z.ZodType<GetQuery<S, E>>;
+  count: z.ZodType<CountQuery<S, E>>;
+  where: z.ZodType<Where<S, E>>;
+  id: z.ZodType<IdInput>;
+  deleteMany: z.ZodType<{ where: Where<S, E> }>;
+  connect: z.ZodType<{ id: string; relation: string; ids: string[] }>;
+}
+
+export interface SchemaOptions {
+  /** The entity whose ids `createdBy` / `updatedBy` reference (foreign keys, on delete set null). */
+  principal?: string;
+}
+
+/** A set of entities whose relations resolve against each other. */
+export interface Schema<S extends EntityMap> {
+  readonly entities: S;
+  readonly options: SchemaOptions;
+  /** Entities in dependency order: every entity after those it references. */
+  readonly ordered: readonly AnyEntity[];
+  readonly joinTables: readonly JoinTable[];
+  entity<N extends keyof S & string>(name: N): S[N];
+  relation(entity: string, name: string): ResolvedRelation;
+  relations(entity: string): readonly ResolvedRelation[];
+  dto<N extends keyof S & string>(name: N): EntityDtos<S, S[N]>;
+}
+
+/**
+ * Resolves the relations of a set of entities and derives their DTO schemas.
+ * Throws at start-up on a relation whose target or field does not exist.
+ */
+export function defineSchema<const S extends EntityMap>(entities: S, options: SchemaOptions = {}): Schema<S> {
+  const byName = new Map<string, AnyEntity>(Object.values(entities).map((e) => [e.name, e]));
+  for (const [key, e] of Object.entries(entities)) {
+    if (key !== e.name) throw new Error(`schema: key '${key}' holds entity '${e.name}'; use its name as the key`);
+  }
+  const get = (name: string): AnyEntity => {
+    const e = byName.get(name);
+    if (!e) throw new Error(`schema: unknown entity '${name}'`);
+    return e;
+  };
+  if (options.principal) get(options.principal);
+
+  const joinTables = new Map<string, JoinTable>();
+  const resolved = new Map<string, Map<string, ResolvedRelation>>();
+  for (const source of byName.values()) {
+    const rels = new Map<string, ResolvedRelation>();
+    for (const [name, rel] of Object.entries(source.relations as Record<string, { config: import('./relation.js').RelationConfig }>)) {
+      const cfg = rel.config;
+      const where = `entity ${source.name}, relation ${name}`;
+      const target = byName.get(cfg.target);
+      if (!target) throw new Error(`${where}: unknown target entity '${cfg.target}'`);
+      if (name in source.fields) throw new Error(`${where}: a field has the same name`);
+      if (cfg.kind === 'belongsTo') {
+        const fk = fieldOf(source, cfg.field, where);
+        if (fk.references?.entity !== target.name) {
+          throw new Error(`${where}: field '${cfg.field}' must be f.ref('${target.name}')`);
+        }
+        rels.set(name, { name, kind: cfg.kind, source, target, field: cfg.field! });
+      } else if (cfg.kind === 'hasMany' || cfg.kind === 'hasOne') {
+        const fk = fieldOf(target, cfg.field, where);
+        if (fk.references?.entity !== source.name) {
+          throw new Error(`${where}: ${target.name}.${cfg.field} must be f.ref('${source.name}')`);
+        }
+        if (cfg.kind === 'hasOne' && !fk.unique) {
+          throw new Error(`${where}: ${target.name}.${cfg.field} must be unique for a one-to-one relation`);
+        }
+        rels.set(name, { name, kind: cfg.kind, source, target, field: cfg.field! });
+      } else {
+        const tables = [source.table, target.table].sort();
+        const table = cfg.through ?? `${tables[0]}_${tables[1]}`;
+        let join = joinTables.get(table);
+        if (!join) {
+          join = {
+            table,
+            left: { entity: source, column: `${source.table}_id` },
+            right: { entity: target, column: `${target.table}_id` },
+          };
+          if (join.left.column === join.right.column) throw new Error(`${where}: self many-to-many is not supported`);
+          joinTables.set(table, join);
+        } else if (
+          !(join.left.entity === target && join.right.entity === source) &&
+          !(join.left.entity === source && join.right.entity === target)
+        ) {
+          throw new Error(`${where}: join table '${table}' already joins other entities`);
+        }
+        rels.set(name, { name, kind: cfg.kind, source, target, join });
+      }
+    }
+    resolved.set(source.name, rels);
+  }
+
+  const ordered = topologicalOrder([...byName.values()]);
+  const dtoCache = new Map<string, EntityDtos<EntityMap, AnyEntity>>();
+
+  const schema: Schema<S> = {
+    entities,
+    options,
+    ordered,
+    joinTables: [...joinTables.values()],
+    entity: (name) => get(name) as S[typeof name],
+    relation(entity, name) {
+      const rel = resolved.get(entity)?.get(name);
+      if (!rel) throw new Error(`entity ${entity} has no relation '${name}'`);
+      return rel;
+    },
+    relations: (entity) => [...(resolved.get(entity)?.values() ?? [])],
+    dto(name) {
+      let dtos = dtoCache.get(name);
+      if (!dtos) {
+        dtos = buildDtos(schema as unknown as Schema<EntityMap>, get(name));
+        dtoCache.set(name, dtos);
+      }
+      return dtos as unknown as EntityDtos<S, S[typeof name]>;
+    },
+  };
+  return schema;
+}
+
+function fieldOf(entity: AnyEntity, field: string | undefined, where: string): FieldConfig {
+  const f = field ? (entity.fields as FieldMap)[field] : undefined;
+  if (!f) throw new Error(`${where}: ${entity.name} has no field '${field}'`);
+  return f.config;
+}
+
+/** Orders entities so each comes after the ones its reference fields point to (self references allowed). */
+function topologicalOrder(entities: AnyEntity[]): AnyEntity[] {
+  const byName = new Map(entities.map((e) => [e.name, e]));
+  const out: AnyEntity[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (e: AnyEntity, path: string[]) => {
+    const s = state.get(e.name);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new Error(`schema: reference cycle ${[...path, e.name].join(' -> ')}`);
+    state.set(e.name, 'visiting');
+    for (const field of Object.values(e.fields as FieldMap)) {
+      const ref = field.config.references?.entity;
+      if (ref && ref !== e.name) visit(byName.get(ref)!, [...path, e.name]);
+    }
+    state.set(e.name, 'done');
+    out.push(e);
+  };
+  for (const e of entities) visit(e, []);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// DTO schemas
+
+const uuid = () => z.uuid({ error: 'must be a uuid' });
+
+/** The value schema used in filters: the field's type without its write-time rules (a filter may be ''). */
+function filterValue(cfg: FieldConfig): z.ZodType {
+  switch (cfg.kind) {
+    case 'string':
+    case 'text':
+    case 'email':
+      return z.string().max(cfg.maxLength ?? 4096);
+    case 'uuid':
+      return uuid();
+    case 'int':
+      return z.number().int();
+    case 'float':
+      return z.number();
+    case 'bigint':
+      return z.bigint();
+    case 'numeric':
+      return cfg.schema;
+    case 'boolean':
+      return z.boolean();
+    case 'enum':
+      return cfg.schema;
+    case 'timestamp':
+    case 'date':
+      return z.date();
+    case 'json':
+      return z.unknown();
+  }
+}
+
+function fieldFilter(cfg: FieldConfig): z.ZodType {
+  const v = filterValue(cfg);
+  const list = z.array(v).max(queryLimits.listValues, { error: `at most ${queryLimits.listValues} values` });
+  const equality = { eq: v, ne: v, in: list, notIn: list, isNull: z.boolean() };
+  const ordered = { ...equality, lt: v, lte: v, gt: v, gte: v };
+  const shorthand = cfg.nullable ? v.nullable() : v;
+  switch (cfg.kind) {
+    case 'string':
+    case 'text':
+    case 'email': {
+      const pattern = z.string().max(1000);
+      const ops = z
+        .strictObject({
+          ...ordered,
+          contains: pattern,
+          startsWith: pattern,
+          endsWith: pattern,
+          mode: z.enum(['default', 'insensitive']),
+        })
+        .partial();
+      return z.union([shorthand, ops]);
+    }
+    case 'int':
+    case 'float':
+    case 'bigint':
+    case 'numeric':
+    case 'timestamp':
+    case 'date':
+      return z.union([shorthand, z.strictObject(ordered).partial()]);
+    case 'boolean':
+      return z.union([shorthand, z.strictObject({ eq: v, ne: v, isNull: z.boolean() }).partial()]);
+    case 'json':
+      return z.strictObject({
+        path: z.array(z.string().min(1).max(100)).min(1).max(10),
+        equals: z.unknown().optional(),
+        isNull: z.boolean().optional(),
+      });
+    default:
+      return z.union([shorthand, z.strictObject(equality).partial()]);
+  }
+}
+
+const tooDeep = (what: string, depth: number) =>
+  z.unknown().superRefine((_v, ctx) => {
+    ctx.addIssue({ code: 'custom', message: `${what} nests deeper than ${depth} levels` });
+  });
+
+interface QuerySchemas {
+  where(entity: AnyEntity, depth: number): z.ZodType;
+  orderBy(entity: AnyEntity, depth: number): z.ZodType;
+  include(entity: AnyEntity, depth: number): z.ZodType;
+}
+
+/** Query schemas per entity and depth, built on first use and shared by every entity of the schema. */
+function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
+  const cache = new Map<string, z.ZodType>();
+  const memo = (key: string, build: () => z.ZodType) => {
+    let s = cache.get(key);
+    if (!s) {
+      s = build();
+      cache.set(key, s);
+    }
+    return s;
+  };
+  const qs: QuerySchemas = {
+    where: (entity, depth) =>
+      memo(`w:${entity.name}:${depth}`, () => {
+        if (depth <= 0) return tooDeep('where', queryLimits.whereDepth);
+        const shape: Record<string, z.ZodType> = {};
+        for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
+          if (field.config.filterable) shape[name] = fieldFilter(field.config).optional();
+        }
+        for (const rel of schema.relations(entity.name)) {
+          const inner = z.lazy(() => qs.where(rel.target, depth - 1));
+          shape[rel.name] = (
+            rel.kind === 'hasMany' || rel.kind === 'manyToMany'
+              ? z.strictObject({ some: inner, none: inner, every: inner }).partial()
+              : z.strictObject({ is: inner.nullable(), isNot: inner.nullable() }).partial()
+          ).optional();
+        }
+        const self = z.lazy(() => qs.where(entity, depth - 1));
+        shape.AND = z.array(self).max(50).optional();
+        shape.OR = z.array(self).max(50).optional();
+        shape.NOT = self.optional();
+        return z.strictObject(shape);
+      }),
+    orderBy: (entity, depth) =>
+      memo(`o:${entity.name}:${depth}`, () => {
+        if (depth <= 0) return tooDeep('orderBy', 2);
+        const spec = z.union([
+          z.enum(['asc', 'desc']),
+          z.strictObject({ dir: z.enum(['asc', 'desc']), nulls: z.enum(['first', 'last']).optional() }),
+        ]);
+        const shape: Record<string, z.ZodType> = {};
+        for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
+          if (field.config.sortable) shape[name] = spec.optional();
+        }
+        for (const rel of schema.relations(entity.name)) {
+          if (rel.kind === 'belongsTo' || rel.kind === 'hasOne') {
+            shape[rel.name] = z.lazy(() => qs.orderBy(rel.target, depth - 1)).optional();
+          }
+        }
+        return z.strictObject(shape);
+      }),
+    include: (entity, depth) =>
+      memo(`i:${entity.name}:${depth}`, () => {
+        if (depth <= 0) return tooDeep('include', queryLimits.includeDepth);
+        const shape: Record<string, z.ZodType> = {};
+        for (const rel of schema.relations(entity.name)) {
+          const t = rel.target;
+          const args = z.strictObject({
+            where: z.lazy(() => qs.where(t, queryLimits.whereDepth)).optional(),
+            orderBy: z.lazy(() => orderByList(qs, t)).optional(),
+            limit: limitSchema(t).optional(),
+            include: z.lazy(() => qs.include(t, depth - 1)).optional(),
+            withArchived: z.boolean().optional(),
+          });
+          shape[rel.name] = z.union([z.boolean(), args]).optional();
+        }
+        return z.strictObject(shape);
+      }),
+  };
+  return qs;
+}
+
+function orderByList(qs: QuerySchemas, entity: AnyEntity): z.ZodType {
+  const one = qs.orderBy(entity, 2);
+  return z.union([
+    one,
+    z.array(one).max(queryLimits.orderFields, { error: `at most ${queryLimits.orderFields} order fields` }),
+  ]);
+}
+
+function limitSchema(entity: AnyEntity) {
+  return z
+    .number()
+    .int()
+    .min(1, { error: 'limit must be at least 1' })
+    .max(entity.limits.maxLimit, { error: `limit must be at most ${entity.limits.maxLimit}` });
+}
+
+const schemaQueries = new WeakMap<object, QuerySchemas>();
+
+function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<EntityMap, AnyEntity> {
+  let qs = schemaQueries.get(schema);
+  if (!qs) {
+    qs = querySchemas(schema);
+    schemaQueries.set(schema, qs);
+  }
+  const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => [name, f.config] as const);
+  const writable = fields.filter(([, c]) => !c.system);
+  const rels = schema.relations(entity.name);
+  const manyToManyNames = rels.filter((r) => r.kind === 'manyToMany').map((r) => r.name);
+  const ids = z.array(uuid()).max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} ids` });
+
+  const createShape: Record<string, z.ZodType> = {};
+  for (const [name, c] of writable) {
+    let s: z.ZodType = c.nullable ? c.schema.nullable() : c.schema;
+    if (c.hasDefault) s = s.default(c.defaultValue as never);
+    else if (c.nullable) s = s.optional();
+    createShape[name] = s;
+  }
+  for (const rel of rels) {
+    if (rel.kind === 'manyToMany') createShape[rel.name] = z.strictObject({ connect: ids }).optional();
+    if (rel.kind === 'hasOne') {
+      const childShape: Record<string, z.ZodType> = {};
+      const child = schema.dto(rel.target.name as never).create as unknown as z.ZodObject;
+      for (const [k, v] of Object.entries(child.shape)) if (k !== rel.field) childShape[k] = v as z.ZodType;
+      createShape[rel.name] = z.strictObject({ create: z.strictObject(childShape) }).optional();
+    }
+  }
+  const create = z.strictObject(createShape);
+
+  const updateShape: Record<string, z.ZodType> = {};
+  for (const [name, c] of writable) updateShape[name] = (c.nullable ? c.schema.nullable() : c.schema).optional();
+  const fieldsOnly = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
+    error: 'at least one field to change is required',
+  });
+  for (const rel of rels) {
+    if (rel.kind === 'manyToMany') {
+      updateShape[rel.name] = z.strictObject({ connect: ids, disconnect: ids, set: ids }).partial().optional();
+    }
+  }
+  const data = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
+    error: 'at least one field to change is required',
+  });
+  const update = z.strictObject({ id: uuid(), data, expectedVersion: z.number().int().min(1).optional() });
+
+  const readShape: Record<string, z.ZodType> = {};
+  for (const [name, c] of fields) readShape[name] = c.nullable ? c.schema.nullable() : c.schema;
+  const listShape: Record<string, z.ZodType> = {};
+  for (const [name, c] of fields) if (c.listed || name === 'id') listShape[name] = readShape[name]!;
+
+  const where = qs.where(entity, queryLimits.whereDepth);
+  const withArchived = z.boolean().optional();
+  const include = qs.include(entity, queryLimits.includeDepth).optional();
+  const list = z
+    .strictObject({
+      where: where.optional(),
+      orderBy: orderByList(qs, entity).optional(),
+      limit: limitSchema(entity).optional(),
+      offset: z
+        .number()
+        .int()
+        .min(0)
+        .max(queryLimits.maxOffset, { error: `offset must be at most ${queryLimits.maxOffset}; use the cursor` })
+        .optional(),
+      cursor: z.string().max(4096).optional(),
+      withTotal: z.boolean().optional(),
+      include,
+      withArchived,
+    })
+    .refine((q) => q.cursor === undefined || q.offset === undefined, {
+      error: 'use either cursor or offset, not both',
+      path: ['cursor'],
+    });
+
+  const dtos = {
+    create,
+    createMany: z
+      .array(create)
+      .min(1, { error: 'at least one row is required' })
+      .max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} rows per call` }),
+    update,
+    updateMany: z.strictObject({ where, data: fieldsOnly }),
+    entity: z.object(readShape),
+    listItem: z.object(listShape),
+    list,
+    get: z.strictObject({ id: uuid(), include, withArchived }),
+    count: z.strictObject({ where: where.optional(), withArchived }),
+    where,
+    id: z.strictObject({ id: uuid() }),
+    deleteMany: z.strictObject({ where }),
+    connect: z.strictObject({
+      id: uuid(),
+      relation: z.string().refine((r) => manyToManyNames.includes(r), {
+        error: `must be a many-to-many relation of ${entity.name}: ${manyToManyNames.join(', ') || 'none'}`,
+      }),
+      ids: ids.min(1, { error: 'at least one id is required' }),
+    }),
+  };
+  return dtos as unknown as EntityDtos<EntityMap, AnyEntity>;
+}
+
+export { snakeCase };
