@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { QueryCounter } from './query-counter.js';
@@ -50,4 +50,14 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
   const client = await PGlite.create(dataDir);
   const db = new Kysely<AnyDatabase>({ dialect: new PGliteDialect(client), plugins: [counter] });
   return { db, engine: 'pglite', counter, close: () => db.destroy() };
+}
+
+/** True when the database answers a trivial query (the health check). */
+export async function pingDatabase(database: Database): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(database.db);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,11 +1,11 @@
-export { type AnyDatabase, type Database, type DatabaseConfig, type Engine, openDatabase } from './database.js';
+export { type AnyDatabase, type Database, type DatabaseConfig, type Engine, openDatabase, pingDatabase } from './database.js';
 export { CrudError, type ErrorDetails, type FieldIssue, isDatabaseError, pgCodes, toApiError } from './errors.js';
 export { type Action, type Caller, createManager, type Manager, type ManagerContext, type PolicyFn } from './manager.js';
 export { QueryCounter } from './query-counter.js';
 export { createCursorCodec, type CursorCodec } from './query/cursor.js';
 export type { Sql } from './query/entity-meta.js';
 export { crudProcedures, type EntityMarker, type GetOutput, type ListOutput } from './router.js';
-export { createServices, managersOf, type RequestContext, type Services, type ServicesOptions } from './services.js';
+export { createServices, managersOf, type RequestContext, type Services, type ServicesBase, type ServicesOptions } from './services.js';
 export { columnName, constraintIndex, createTableSql, schemaDdl, tableModels, type TableModel } from './table-model.js';
 export { inTransaction, type Executor } from './transaction.js';
 export { createCallerFactory, type ErrorData, middleware, procedure, router } from './trpc.js';

@@ -40,7 +40,7 @@ const managerContext = (ctx: RequestContext): ManagerContext => ({ db: ctx.db, c
 export function crudProcedures<S extends EntityMap, N extends keyof S & string>(schema: Schema<S>, name: N) {
   type E = S[N];
   const dto = schema.dto(name);
-  const m = (ctx: RequestContext) => ctx.services.managers[name] as unknown as Manager<S, E>;
+  const m = (ctx: RequestContext) => (ctx.services.managers as Record<string, unknown>)[name] as Manager<S, E>;
   return {
     create: procedure.input(dto.create).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).create(managerContext(ctx), input as CreateInput<S, E>)),
     createMany: procedure

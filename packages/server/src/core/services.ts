@@ -5,8 +5,18 @@ import { type CursorCodec, createCursorCodec } from './query/cursor.js';
 import { type ConstraintInfo, constraintIndex } from './table-model.js';
 import type { Executor } from './transaction.js';
 
+/** What every request context holds, whatever its schema. */
+export interface ServicesBase {
+  readonly schema: object;
+  readonly database: Database;
+  readonly managers: object;
+  readonly constraints: ReadonlyMap<string, ConstraintInfo>;
+  readonly cursors: CursorCodec;
+  readonly production: boolean;
+}
+
 /** Everything a request needs, built once at start-up. */
-export interface Services<S extends EntityMap = EntityMap> {
+export interface Services<S extends EntityMap = EntityMap> extends ServicesBase {
   readonly schema: Schema<S>;
   readonly database: Database;
   readonly managers: { readonly [N in keyof S & string]: Manager<S, S[N]> };
@@ -41,7 +51,7 @@ export function createServices<S extends EntityMap>(schema: Schema<S>, database:
 
 /** The context of one tRPC call. */
 export interface RequestContext {
-  readonly services: Services;
+  readonly services: ServicesBase;
   /** The database, or the mutation's transaction. */
   readonly db: Executor;
   readonly caller: Caller | null;

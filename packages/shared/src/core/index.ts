@@ -5,5 +5,5 @@ export type { AnyField, Field, FieldConfig, FieldFlag, FieldKind, FieldReference
 export { belongsTo, hasMany, hasOne, manyToMany } from './relation.js';
 export type { AnyRelation, Relation, RelationConfig, RelationKind } from './relation.js';
 export { defineSchema, queryLimits } from './schema.js';
-export type { EntityDtos, JoinTable, ResolvedRelation, Schema, SchemaOptions } from './schema.js';
+export type { Dto, EntityDtos, JoinTable, ResolvedRelation, Schema, SchemaOptions } from './schema.js';
 export type * from './types.js';

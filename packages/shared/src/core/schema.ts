@@ -49,25 +49,28 @@ export interface JoinTable {
   readonly right: { readonly entity: AnyEntity; readonly column: string };
 }
 
+/** A Zod schema whose input and output are both T (what tRPC and forms infer from). */
+export type Dto<T> = z.ZodType<T, T>;
+
 /** The DTO schemas of one entity; the same objects validate in the server, the client and the admin forms. */
 export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   /** A new row: system fields absent, defaults applied, nested many-to-many connects and one-to-one creates. */
-  create: z.ZodType<CreateInput<S, E>>;
-  createMany: z.ZodType<CreateInput<S, E>[]>;
+  create: Dto<CreateInput<S, E>>;
+  createMany: Dto<CreateInput<S, E>[]>;
   /** `{ id, data, expectedVersion? }`: every field optional, at least one required. */
-  update: z.ZodType<UpdateInput<E>>;
-  updateMany: z.ZodType<UpdateManyInput<S, E>>;
+  update: Dto<UpdateInput<E>>;
+  updateMany: Dto<UpdateManyInput<S, E>>;
   /** The full read shape. */
-  entity: z.ZodType<Row<E>>;
+  entity: Dto<Row<E>>;
   /** The light list item. */
-  listItem: z.ZodType<ListItem<E>>;
-  list: z.ZodType<ListQuery<S, E>>;
-  get: z.ZodType<GetQuery<S, E>>;
-  count: z.ZodType<CountQuery<S, E>>;
-  where: z.ZodType<Where<S, E>>;
-  id: z.ZodType<IdInput>;
-  deleteMany: z.ZodType<{ where: Where<S, E> }>;
-  connect: z.ZodType<{ id: string; relation: string; ids: string[] }>;
+  listItem: Dto<ListItem<E>>;
+  list: Dto<ListQuery<S, E>>;
+  get: Dto<GetQuery<S, E>>;
+  count: Dto<CountQuery<S, E>>;
+  where: Dto<Where<S, E>>;
+  id: Dto<IdInput>;
+  deleteMany: Dto<{ where: Where<S, E> }>;
+  connect: Dto<{ id: string; relation: string; ids: string[] }>;
 }
 
 export interface SchemaOptions {

@@ -1,0 +1,71 @@
+import { type AppRouter, appRouter, pingDatabase, type Services } from '@typecrud/server';
+import { schema } from '@typecrud/shared';
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from './config.js';
+
+export type AppServices = Services<typeof schema.entities>;
+
+export interface AppOptions {
+  config: Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE'>;
+  services: AppServices;
+  /** A pino logger; none (silent) when absent. */
+  logger?: FastifyBaseLogger;
+}
+
+/** A tRPC-shaped error body, so the typed client reports limits as it reports any other error. */
+function trpcErrorBody(url: string, code: 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS', httpStatus: number, message: string) {
+  const error = { json: { message, code: httpStatus === 413 ? -32600 : -32029, data: { code, httpStatus, typecrud: {} } } };
+  const batch = /[?&]batch=1/.test(url);
+  if (!batch) return { error };
+  const paths = (url.split('?')[0] ?? '').replace(/^\/trpc\//, '').split(',');
+  return paths.map(() => ({ error }));
+}
+
+/**
+ * The HTTP app: tRPC under /trpc (Fastify adapter: body limits, logging and graceful close come
+ * with it) and /health, which checks the database.
+ */
+export async function buildApp({ config, services, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: config.BODY_LIMIT, routerOptions: { maxParamLength: 5000 } });
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    if (error.statusCode === 413) {
+      return reply
+        .status(413)
+        .send(trpcErrorBody(request.url, 'PAYLOAD_TOO_LARGE', 413, `request body is larger than ${config.BODY_LIMIT} bytes`));
+    }
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(error.statusCode ?? 500).send({ error: error.statusCode && error.statusCode < 500 ? error.message : 'internal error' });
+  });
+
+  // A batch is one HTTP request carrying several calls; past the limit it is refused whole.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/trpc/') || !/[?&]batch=1/.test(request.url)) return;
+    const calls = (request.url.split('?')[0] ?? '').split(',').length;
+    if (calls > config.MAX_BATCH_SIZE) {
+      return reply
+        .status(413)
+        .send(trpcErrorBody(request.url, 'PAYLOAD_TOO_LARGE', 413, `a batch may carry at most ${config.MAX_BATCH_SIZE} calls (got ${calls})`));
+    }
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: () => ({ services, db: services.database.db, caller: null }),
+      onError({ error, path }) {
+        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+      },
+    },
+  } satisfies FastifyTRPCPluginOptions<AppRouter>);
+
+  app.get('/health', async (_request, reply) => {
+    if (await pingDatabase(services.database)) return { status: 'ok', engine: services.database.engine };
+    return reply.status(503).send({ status: 'unavailable', engine: services.database.engine });
+  });
+
+  return app;
+}
+

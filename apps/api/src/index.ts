@@ -1,0 +1,3 @@
+export { type AppOptions, type AppServices, buildApp } from './app.js';
+export { type Config, ConfigError, configSchema, loadConfig } from './config.js';
+export { type Running, startServer, stopOnSignals } from './server.js';

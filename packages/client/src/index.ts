@@ -1,0 +1,3 @@
+export { type ClientOptions, createClient } from './client.js';
+export { type CallError, callError, type FieldIssue, fieldErrors, TRPCClientError } from './errors.js';
+export type { EntityReads, TypecrudClient } from './types.js';

@@ -1,0 +1,5 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: { typecheck: { enabled: true, include: ['test/**/*.test-d.ts'] }, include: ['test/**/*.test.ts'] },
+});
