@@ -21,8 +21,14 @@ export function useApp(engine: Engine) {
   beforeAll(async () => {
     state.database = await openTestDatabase(engine, schema);
     state.services = createServices(schema, state.database, { cursorSecret: 'test-secret-0123456789' });
-    state.ctx = { db: state.database.db, caller: null };
-    state.api = createCaller({ services: state.services, db: state.database.db, caller: null });
+    // Calls run as a platform superadmin (a real user row, so createdBy / updatedBy references hold).
+    const admin = await state.services.managers.user.create(
+      { db: state.database.db, caller: null },
+      { email: 'superadmin@test.local', displayName: 'Test Superadmin' },
+    );
+    const caller = { userId: admin.id, superadmin: true, memberships: [] };
+    state.ctx = { db: state.database.db, caller };
+    state.api = createCaller({ services: state.services, db: state.database.db, caller });
   });
   afterAll(async () => {
     await state.database?.dispose();

@@ -1,6 +1,6 @@
 export { type AnyDatabase, type Database, type DatabaseConfig, type Engine, openDatabase, pingDatabase } from './database.js';
 export { CrudError, type ErrorDetails, type FieldIssue, isDatabaseError, pgCodes, toApiError } from './errors.js';
-export { type Action, type Caller, createManager, type Manager, type ManagerContext, type PolicyFn } from './manager.js';
+export { type Caller, createManager, type Manager, type ManagerContext, type PolicyFn } from './manager.js';
 export { QueryCounter } from './query-counter.js';
 export { createCursorCodec, type CursorCodec } from './query/cursor.js';
 export type { Sql } from './query/entity-meta.js';

@@ -1,4 +1,5 @@
 import type {
+  Action,
   AnyEntity,
   CountQuery,
   CreateInput,
@@ -8,6 +9,7 @@ import type {
   Include,
   ListQuery,
   Page,
+  Principal,
   ResolvedRelation,
   Result,
   Row,
@@ -24,11 +26,7 @@ import { and, type EntityMeta, metaOf, param, ref, type Sql, selectColumns } fro
 import { type Executor, inTransaction } from './transaction.js';
 
 /** Who is calling: the principal whose id lands in createdBy / updatedBy and whom policies judge. */
-export interface Caller {
-  readonly userId: string | null;
-}
-
-export type Action = 'read' | 'create' | 'update' | 'delete' | 'archive';
+export type Caller = Principal;
 
 /**
  * A policy: extra SQL conditions on the row at `alias` for a caller and action. `null` allows

@@ -7,3 +7,5 @@ export type { AnyRelation, Relation, RelationConfig, RelationKind } from './rela
 export { defineSchema, queryLimits } from './schema.js';
 export type { Dto, EntityDtos, JoinTable, ResolvedRelation, Schema, SchemaOptions } from './schema.js';
 export type * from './types.js';
+export { definePolicies } from './policy.js';
+export type { Action, EntityPolicy, FieldRule, Membership, Policies, Principal, Rule } from './policy.js';
