@@ -1,10 +1,10 @@
-import { type AppRouter, appRouter, pingDatabase, type Services } from '@typecrud/server';
-import { schema } from '@typecrud/shared';
+import { type AppRouter, type AppServices, appRouter, createRequestContext, pingDatabase } from '@typecrud/server';
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serveAdmin } from './admin-static.js';
 import type { Config } from './config.js';
 
-export type AppServices = Services<typeof schema.entities>;
+export type { AppServices };
 
 export interface AppOptions {
   config: Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE'>;
@@ -54,7 +54,7 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
     prefix: '/trpc',
     trpcOptions: {
       router: appRouter,
-      createContext: () => ({ services, db: services.database.db, caller: null }),
+      createContext: ({ req }) => createRequestContext(services, req.headers.authorization),
       onError({ error, path }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
       },
@@ -65,6 +65,9 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
     if (await pingDatabase(services.database)) return { status: 'ok', engine: services.database.engine };
     return reply.status(503).send({ status: 'unavailable', engine: services.database.engine });
   });
+
+  // The admin web app on the same origin, when it has been built (apps/admin/dist).
+  await serveAdmin(app);
 
   return app;
 }

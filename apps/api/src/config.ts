@@ -23,6 +23,14 @@ export const configSchema = z.object({
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
   /** Signs keyset cursors; random per process when unset (cursors then do not survive a restart). */
   CURSOR_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /** Signs bearer tokens (HS256), at least 32 characters. Required in production; generated and kept under DATA_DIR otherwise. */
+  JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** Lifetime of a bearer token, in seconds. */
+  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  /** The first superadmin, created on a new database (idempotent). */
+  ADMIN_EMAIL: z.email().default('admin@acme.test'),
+  /** The first superadmin's password; required in production, `admin-password` in development. */
+  ADMIN_PASSWORD: z.string().min(8, { error: 'must be at least 8 characters' }).optional(),
   /** Seed the demo organization when the database is new. */
   SEED_DEMO: z
     .enum(['true', 'false'])
@@ -34,9 +42,15 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+const productionRules = configSchema.superRefine((c, ctx) => {
+  if (c.NODE_ENV !== 'production') return;
+  if (!c.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+  if (!c.ADMIN_PASSWORD) ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required in production' });
+});
+
 /** Parses the environment; a bad value stops the process with one line per problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  const parsed = productionRules.safeParse(env);
   if (parsed.success) return parsed.data;
   const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

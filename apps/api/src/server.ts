@@ -1,10 +1,19 @@
 import { join } from 'node:path';
-import { createSchemaTables, createServices, type Database, openDatabase, seedDemo } from '@typecrud/server';
+import {
+  createAppServices,
+  createSchemaTables,
+  createSystemServices,
+  type Database,
+  ensureAdmin,
+  openDatabase,
+  seedDemo,
+} from '@typecrud/server';
 import { schema } from '@typecrud/shared';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { developmentSecret } from './secrets.js';
 
 export interface Running {
   app: FastifyInstance;
@@ -23,10 +32,19 @@ export async function startServer(config: Config): Promise<Running> {
     poolSize: config.DATABASE_POOL_SIZE,
   });
   logger.info({ engine: database.engine, dataDir: database.engine === 'pglite' ? config.DATA_DIR : undefined }, 'database open');
-  const services = createServices(schema, database, { cursorSecret: config.CURSOR_SECRET, production: config.NODE_ENV === 'production' });
+  const production = config.NODE_ENV === 'production';
+  const services = createAppServices(database, {
+    tokenSecret: config.JWT_SECRET ?? developmentSecret(config.DATA_DIR, 'jwt-secret'),
+    tokenTtlSeconds: config.JWT_TTL_SECONDS,
+    cursorSecret: config.CURSOR_SECRET ?? developmentSecret(config.DATA_DIR, 'cursor-secret'),
+    production,
+  });
+  const system = createSystemServices(database, { production });
   if (await createSchemaTables(database.db, schema)) {
     logger.info('created the tables of a new database');
-    if (config.SEED_DEMO && (await seedDemo(services))) logger.info('seeded the demo organization');
+    const admin = await ensureAdmin(system, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD ?? 'admin-password' });
+    if (admin.created) logger.info({ email: config.ADMIN_EMAIL }, 'created the first superadmin');
+    if (config.SEED_DEMO && (await seedDemo(system, { adminId: admin.id }))) logger.info('seeded the demo organizations');
   }
   const app = await buildApp({ config, services, logger });
   const address = await app.listen({ host: config.HOST, port: config.PORT });

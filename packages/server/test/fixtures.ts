@@ -1,34 +1,46 @@
 import { schema } from '@typecrud/shared';
 import { afterAll, beforeAll } from 'vitest';
-import { createCallerFactory, createServices, type ManagerContext, type Services } from '../src/core/index.js';
-import { appRouter } from '../src/domain/app-router.js';
-import { openTestDatabase, type TestDatabase } from '../src/testing/index.js';
+import { createCallerFactory, type ManagerContext } from '../src/core/index.js';
 import type { Engine } from '../src/core/database.js';
+import { appRouter } from '../src/domain/app-router.js';
+import { type AppServices, createAppServices, createSystemServices, ensureAdmin } from '../src/domain/services.js';
+import { openTestDatabase, type TestDatabase } from '../src/testing/index.js';
 
-export type AppServices = Services<typeof schema.entities>;
+export type { AppServices };
 
 const createCaller = createCallerFactory(appRouter);
 export type Api = ReturnType<typeof createCaller>;
 
-/** A fresh database with the demo schema for one describe block, with services and an in-process caller. */
+export const testTokenSecret = 'test-token-secret-0123456789abcdef';
+export const adminPassword = 'admin-password-for-tests';
+
+/**
+ * A fresh database with the demo schema for one describe block: the app's services (real
+ * policies, hooks, audit log), system services (no policies: for arranging data), and an
+ * in-process caller signed in as a platform superadmin.
+ */
 export function useApp(engine: Engine) {
   const state = {} as {
     database: TestDatabase;
     services: AppServices;
+    system: AppServices;
     ctx: ManagerContext;
     api: Api;
+    adminId: string;
+    /** An in-process caller acting as `caller` (null: signed out). */
+    as(caller: ManagerContext['caller']): Api;
   };
   beforeAll(async () => {
     state.database = await openTestDatabase(engine, schema);
-    state.services = createServices(schema, state.database, { cursorSecret: 'test-secret-0123456789' });
-    // Calls run as a platform superadmin (a real user row, so createdBy / updatedBy references hold).
-    const admin = await state.services.managers.user.create(
-      { db: state.database.db, caller: null },
-      { email: 'superadmin@test.local', displayName: 'Test Superadmin' },
-    );
+    state.services = createAppServices(state.database, { tokenSecret: testTokenSecret, cursorSecret: 'test-secret-0123456789' });
+    state.system = createSystemServices(state.database, { cursorSecret: 'test-secret-0123456789' });
+    // A real user row, so createdBy / updatedBy references hold.
+    const admin = await ensureAdmin(state.system, { email: 'superadmin@test.local', password: adminPassword, displayName: 'Test Superadmin' });
+    state.adminId = admin.id;
     const caller = { userId: admin.id, superadmin: true, memberships: [] };
     state.ctx = { db: state.database.db, caller };
-    state.api = createCaller({ services: state.services, db: state.database.db, caller });
+    state.as = (c) => createCaller({ services: state.services, db: state.database.db, caller: c });
+    state.api = state.as(caller);
   });
   afterAll(async () => {
     await state.database?.dispose();

@@ -9,6 +9,7 @@ import type {
   Include,
   ListQuery,
   Page,
+  Policies,
   Principal,
   ResolvedRelation,
   Result,
@@ -20,19 +21,14 @@ import type {
 } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest, CrudError, notFound } from './errors.js';
+import type { AuditRecord, AuditSink, EntityHooks } from './hooks.js';
 import { Compiler, decodeRow, joinColumns, keysetAfter, orderSql } from './query/compile.js';
 import { type CursorCodec, queryFingerprint } from './query/cursor.js';
-import { and, type EntityMeta, metaOf, param, ref, type Sql, selectColumns } from './query/entity-meta.js';
+import { and, metaOf, param, ref, type Sql, selectColumns } from './query/entity-meta.js';
 import { type Executor, inTransaction } from './transaction.js';
 
 /** Who is calling: the principal whose id lands in createdBy / updatedBy and whom policies judge. */
 export type Caller = Principal;
-
-/**
- * A policy: extra SQL conditions on the row at `alias` for a caller and action. `null` allows
- * every row; the condition is added to the same statement, so no code path can skip it.
- */
-export type PolicyFn = (entity: AnyEntity, action: Action, caller: Caller | null, alias: string) => Sql | null;
 
 /** What a manager call runs against: the database (or the request's transaction) and the caller. */
 export interface ManagerContext {
@@ -64,7 +60,13 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
 
 export interface ManagerOptions {
   cursors: CursorCodec;
-  policy?: PolicyFn | undefined;
+  /** Row and field rules per entity; absent only for services created explicitly unrestricted. */
+  policies?: Policies<EntityMap> | undefined;
+  hooks?: EntityHooks<EntityMap, AnyEntity> | undefined;
+  /** Receives the audit records of every write of an audited entity, inside its transaction. */
+  audit?: AuditSink | undefined;
+  /** Managers of the other entities (nested one-to-one creates go through them). */
+  managerOf?: (entity: AnyEntity) => Manager<EntityMap, AnyEntity>;
 }
 
 type Data = Record<string, unknown>;
@@ -72,34 +74,40 @@ type Rows = Record<string, unknown>[];
 
 /** PostgreSQL takes at most 65535 parameters in a statement; createMany splits below that. */
 const maxParameters = 60_000;
+const t0 = 't0';
 
 /** A generic manager for one entity of a schema: every read is one statement, every write one transaction. */
 export function createManager<S extends EntityMap, E extends AnyEntity>(schema: Schema<S>, entity: E, options: ManagerOptions): Manager<S, E> {
   const s = schema as unknown as Schema<EntityMap>;
   const meta = metaOf(entity);
   const table = sql.table(meta.table);
-  const t0 = 't0';
   const returning = sql.join(selectColumns(meta, t0));
   const relations = new Map(s.relations(entity.name).map((r) => [r.name, r]));
-  const writable = meta.columns.filter((c) => !c.config.system);
-  const policy = options.policy;
+  const writable = meta.columns.filter((c) => !c.config.system && !c.config.hidden);
+  const { policies, hooks } = options;
+  const audit = entity.audited ? options.audit : undefined;
+  const fieldRules = policies?.[entity.name]?.fields as Record<string, ((p: Principal | null) => boolean) | undefined> | undefined;
 
-  const compiler = (caller: Caller | null) =>
-    new Compiler(s, policy ? (e, alias) => policy(e, 'read', caller, alias) : () => null);
-  const allowed = (action: Action, caller: Caller | null): Sql[] => {
-    const p = policy?.(entity, action, caller, t0);
+  /** A compiler for one statement whose top-level row is `t0` (reserved, so nested aliases never clash). */
+  const compiler = (caller: Caller | null) => {
+    const c = new Compiler(s, caller, policies);
+    c.alias();
+    return c;
+  };
+  const allowed = (c: Compiler, action: Action): Sql[] => {
+    const p = c.policy(entity, action, t0);
     return p ? [p] : [];
   };
   const decode = (row: Data) => {
     meta.decode(row);
     return row as Row<E>;
   };
+  const column = (field: string) => meta.byField.get(field)!.column;
 
   /** A field value as a SQL parameter of its column's type. */
   const value = (field: string, v: unknown): Sql => {
     if (v === null || v === undefined) return sql`null`;
-    const c = meta.byField.get(field)!;
-    if (c.config.kind === 'json') return sql`${JSON.stringify(v)}::jsonb`;
+    if (meta.byField.get(field)!.config.kind === 'json') return sql`${JSON.stringify(v)}::jsonb`;
     return param(v);
   };
 
@@ -109,27 +117,45 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     return onCreate ? [['created_by', who], ['updated_by', who]] : [['updated_by', who]];
   };
 
+  /** Refuses a write that sets a field the caller's role may not write. */
+  function checkFieldRules(data: Data, caller: Caller | null) {
+    if (!fieldRules) return;
+    for (const [field, rule] of Object.entries(fieldRules)) {
+      if (rule && data[field] !== undefined && !rule(caller)) {
+        throw new CrudError('FORBIDDEN', `you may not set ${field}`, { fields: [field], issues: [{ path: [field], message: 'you may not set this field' }] });
+      }
+    }
+  }
+
+  async function record(db: Executor, records: AuditRecord[]) {
+    if (audit && records.length) await audit(db, records);
+  }
+
+  const createdChanges = (row: Data, fields: string[]) =>
+    Object.fromEntries(fields.filter((f) => row[f] !== undefined).map((f) => [f, { after: row[f] }]));
+
   async function insertRows(db: Executor, caller: Caller | null, rows: Data[]): Promise<Rows> {
     const fields = writable.filter((c) => rows.some((r) => r[c.field] !== undefined));
-    const audit = auditColumns(caller, true);
-    const columns = sql.join([...fields.map((c) => sql.id(c.column)), ...audit.map(([col]) => sql.id(col))]);
-    const perRow = fields.length + audit.length || 1;
+    const auditCols = auditColumns(caller, true);
+    const columns = sql.join([...fields.map((c) => sql.id(c.column)), ...auditCols.map(([col]) => sql.id(col))]);
+    const perRow = fields.length + auditCols.length || 1;
     const chunk = Math.max(1, Math.floor(maxParameters / perRow));
+    const c = compiler(caller);
+    const check = allowed(c, 'create');
     const out: Rows = [];
     for (let i = 0; i < rows.length; i += chunk) {
       const values = rows.slice(i, i + chunk).map(
         (r) =>
           sql`(${sql.join([
-            ...fields.map((c) => (r[c.field] === undefined ? sql`default` : value(c.field, r[c.field]))),
-            ...audit.map(([, v]) => v),
+            ...fields.map((f) => (r[f.field] === undefined ? sql`default` : value(f.field, r[f.field]))),
+            ...auditCols.map(([, v]) => v),
           ])})`,
       );
-      const check = allowed('create', caller);
       const returned = check.length ? sql`*` : returning;
-      const insert = fields.length + audit.length
+      const insert = fields.length + auditCols.length
         ? sql`insert into ${table} as ${sql.id(t0)} (${columns}) values ${sql.join(values)} returning ${returned}`
         : sql`insert into ${table} as ${sql.id(t0)} default values returning ${returned}`;
-      // A created row must satisfy the create policy; checked on the inserted rows in the same statement.
+      // A created row must satisfy the create policy: checked on the inserted rows in the same statement.
       const statement = check.length
         ? sql`with ${sql.id(t0)} as (${insert}) select ${returning}, ${and(check)} as "__allowed" from ${sql.id(t0)}`
         : insert;
@@ -142,6 +168,11 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
         out.push(row);
       }
     }
+    const names = fields.map((f) => f.field);
+    await record(
+      db,
+      out.map((row) => ({ entity: entity.name, entityId: row.id as string, action: 'create', actorId: caller?.userId ?? null, changes: createdChanges(row, names) })),
+    );
     return out;
   }
 
@@ -158,12 +189,12 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     return { fields, nested };
   }
 
-  /** Links `ids` of the relation's target to row `id`; every id must exist and be visible to the caller. */
-  async function connectIds(db: Executor, caller: Caller | null, rel: ResolvedRelation, id: string, ids: string[], path: string[]) {
+  /** Links `ids` of the relation's target to row `id`; every id must exist and be readable by the caller. */
+  async function connectIds(db: Executor, caller: Caller | null, rel: ResolvedRelation, id: string, ids: string[], path: (string | number)[]) {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return 0;
     const { sourceColumn, targetColumn } = joinColumns(rel);
-    const c = compiler(caller);
+    const c = new Compiler(s, caller, policies);
     const a = c.alias();
     const visible = and([sql`${ref(a, 'id')} in (${sql.join(unique.map(param))})`, ...c.visible(rel.target, a)]);
     const { rows } = await sql<{ found: number; added: number }>`
@@ -189,14 +220,14 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     return Number(r.numAffectedRows ?? 0n);
   }
 
-  async function setIds(db: Executor, caller: Caller | null, rel: ResolvedRelation, id: string, ids: string[], path: string[]) {
+  async function setIds(db: Executor, caller: Caller | null, rel: ResolvedRelation, id: string, ids: string[], path: (string | number)[]) {
     const { sourceColumn, targetColumn } = joinColumns(rel);
     const keep = ids.length ? sql` and ${sql.id(targetColumn)} not in (${sql.join(ids.map(param))})` : sql``;
     await sql`delete from ${sql.table(rel.join!.table)} where ${sql.id(sourceColumn)} = ${param(id)}${keep}`.execute(db);
     return connectIds(db, caller, rel, id, ids, path);
   }
 
-  async function writeNested(db: Executor, caller: Caller | null, id: string, nested: [ResolvedRelation, Data][], path: string[]) {
+  async function writeNested(db: Executor, caller: Caller | null, id: string, nested: [ResolvedRelation, Data][], path: (string | number)[]) {
     for (const [rel, w] of nested) {
       const at = [...path, rel.name];
       if (rel.kind === 'manyToMany') {
@@ -204,19 +235,41 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
         if (w.disconnect) await disconnectIds(db, rel, id, w.disconnect as string[]);
         if (w.connect) await connectIds(db, caller, rel, id, w.connect as string[], [...at, 'connect']);
       } else if (rel.kind === 'hasOne' && w.create) {
-        const child = managerFor(rel.target);
+        const child = options.managerOf?.(rel.target) ?? createManager(s, rel.target, options);
         await child.create({ db, caller }, { ...(w.create as Data), [rel.field!]: id } as never);
       }
     }
   }
 
-  const managerFor = (target: AnyEntity): Manager<EntityMap, AnyEntity> => createManager(s, target, options);
+  /**
+   * `update ... from T as old`: a self-join on the primary key whose `old` columns are the
+   * values before this statement, so the audit gets before/after from the same statement.
+   */
+  async function updateRows(db: Executor, set: Sql[], conds: Sql[], auditFields: string[]): Promise<Rows> {
+    const olds = audit ? auditFields.map((f) => sql`${ref('old', column(f))} as ${sql.id(`__old_${f}`)}`) : [];
+    const from = olds.length ? sql` from ${table} as "old"` : sql``;
+    const join = olds.length ? [sql`${ref('old', 'id')} = ${ref(t0, 'id')}`] : [];
+    const { rows } = await sql`update ${table} as ${sql.id(t0)} set ${sql.join(set)}${from}
+      where ${and([...join, ...conds])}
+      returning ${sql.join([returning, ...olds])}`.execute(db);
+    return rows as Rows;
+  }
 
-  async function updateStatement(db: Executor, caller: Caller | null, id: string, set: Sql[], conds: Sql[]): Promise<Data | undefined> {
-    const { rows } = await sql`update ${table} as ${sql.id(t0)} set ${sql.join(set)}
-      where ${and([sql`${ref(t0, 'id')} = ${param(id)}`, ...conds, ...allowed('update', caller)])}
-      returning ${returning}`.execute(db);
-    return rows[0] as Data | undefined;
+  /** Takes the `__old_*` columns off updated rows and records what changed. */
+  async function recordUpdates(db: Executor, caller: Caller | null, rows: Rows, fields: string[], action: AuditRecord['action']) {
+    const records: AuditRecord[] = [];
+    for (const row of rows) {
+      const changes: AuditRecord['changes'] = {};
+      for (const f of fields) {
+        const key = `__old_${f}`;
+        if (!(key in row)) continue;
+        const before = row[key];
+        delete row[key];
+        changes[f] = { before, after: row[f] };
+      }
+      records.push({ entity: entity.name, entityId: row.id as string, action, actorId: caller?.userId ?? null, changes });
+    }
+    await record(db, records);
   }
 
   function systemSets(caller: Caller | null): Sql[] {
@@ -227,21 +280,24 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     return out;
   }
 
-  /** Why an update or delete of `id` touched nothing: missing/hidden (NOT_FOUND) or stale (CONFLICT). */
-  async function explainMiss(db: Executor, caller: Caller | null, id: string, expectedVersion?: number): Promise<never> {
-    if (expectedVersion !== undefined && meta.versioned) {
-      const c = compiler(caller);
-      const { rows } = await sql<{ version: number }>`select ${ref(t0, 'version')} as version from ${table} as ${sql.id(t0)}
-        where ${and([sql`${ref(t0, 'id')} = ${param(id)}`, ...c.visible(entity, t0, true)])}`.execute(db);
-      const current = rows[0]?.version;
-      if (current !== undefined && current !== expectedVersion) {
-        throw new CrudError('CONFLICT', `${entity.name} ${id} was changed by someone else (version ${current}, expected ${expectedVersion})`, {
-          fields: ['version'],
-          currentVersion: current,
-        });
-      }
+  /**
+   * Why a write of `id` touched nothing: not readable (NOT_FOUND, the same as missing),
+   * a stale version (CONFLICT), or readable but not writable by this caller (FORBIDDEN).
+   */
+  async function explainMiss(db: Executor, caller: Caller | null, id: string, action: Action, expectedVersion?: number): Promise<never> {
+    const c = compiler(caller);
+    const version = meta.versioned ? ref(t0, 'version') : sql`0`;
+    const { rows } = await sql<{ version: number }>`select ${version} as version from ${table} as ${sql.id(t0)}
+      where ${and([sql`${ref(t0, 'id')} = ${param(id)}`, ...c.visible(entity, t0, true)])}`.execute(db);
+    const current = rows[0]?.version;
+    if (current === undefined) throw notFound(entity.name, id);
+    if (expectedVersion !== undefined && meta.versioned && current !== expectedVersion) {
+      throw new CrudError('CONFLICT', `${entity.name} ${id} was changed by someone else (version ${current}, expected ${expectedVersion})`, {
+        fields: ['version'],
+        currentVersion: current,
+      });
     }
-    throw notFound(entity.name, id);
+    throw new CrudError('FORBIDDEN', `you may not ${action} this ${entity.name}`);
   }
 
   function bulkLimit(count: number, what: string) {
@@ -258,36 +314,54 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     }
   }
 
+  const setFields = (fields: Data) => Object.entries(fields).map(([k, v]) => sql`${sql.id(column(k))} = ${value(k, v)}`);
+
+  async function updateOne(db: Executor, caller: Caller | null, id: string, action: Action, set: Sql[], conds: Sql[], fields: string[], expectedVersion?: number) {
+    const c = compiler(caller);
+    const rows = await updateRows(db, set, [sql`${ref(t0, 'id')} = ${param(id)}`, ...conds, ...allowed(c, action)], fields);
+    if (!rows[0]) return explainMiss(db, caller, id, action, expectedVersion);
+    await recordUpdates(db, caller, rows, fields, action === 'archive' ? (fields.length && rows[0].archivedAt === null ? 'restore' : 'archive') : 'update');
+    return rows[0];
+  }
+
   const manager: Manager<EntityMap, AnyEntity> = {
     entity,
 
     async create(ctx, input) {
-      const { fields, nested } = split(input as Data);
       return inTransaction(ctx.db, async (db) => {
+        const tctx = { db, caller: ctx.caller };
+        const data = ((await hooks?.beforeCreate?.(input, tctx)) ?? input) as Data;
+        const { fields, nested } = split(data);
+        checkFieldRules(fields, ctx.caller);
         const [row] = await insertRows(db, ctx.caller, [fields]);
         if (nested.length) await writeNested(db, ctx.caller, row!.id as string, nested, []);
-        return decode(row!);
+        const created = decode(row!);
+        await hooks?.afterCreate?.(created, tctx);
+        return created;
       });
     },
 
     async createMany(ctx, input) {
-      const parts = (input as Data[]).map(split);
       return inTransaction(ctx.db, async (db) => {
+        const tctx = { db, caller: ctx.caller };
+        const prepared = hooks?.beforeCreate ? await Promise.all(input.map(async (r) => (await hooks.beforeCreate!(r, tctx)) ?? r)) : input;
+        const parts = (prepared as Data[]).map(split);
+        for (const p of parts) checkFieldRules(p.fields, ctx.caller);
         const rows = await insertRows(db, ctx.caller, parts.map((p) => p.fields));
         for (let i = 0; i < parts.length; i++) {
-          if (parts[i]!.nested.length) await writeNested(db, ctx.caller, rows[i]!.id as string, parts[i]!.nested, [String(i)]);
+          if (parts[i]!.nested.length) await writeNested(db, ctx.caller, rows[i]!.id as string, parts[i]!.nested, [i]);
         }
+        if (hooks?.afterCreate) for (const row of rows) await hooks.afterCreate(decode(row), tctx);
         return { count: rows.length, ids: rows.map((r) => r.id as string) };
       });
     },
 
     async get(ctx, query) {
       const c = compiler(ctx.caller);
-      const a = c.alias();
-      const inc = c.include(entity, a, query.include as Data | undefined);
-      const conds = [sql`${ref(a, 'id')} = ${param(query.id)}`, ...c.visible(entity, a, query.withArchived)];
-      const { rows } = await sql`select ${sql.join([...selectColumns(meta, a), ...inc.columns])}
-        from ${table} as ${sql.id(a)} where ${and(conds)}`.execute(ctx.db);
+      const inc = c.include(entity, t0, query.include as Data | undefined);
+      const conds = [sql`${ref(t0, 'id')} = ${param(query.id)}`, ...c.visible(entity, t0, query.withArchived)];
+      const { rows } = await sql`select ${sql.join([...selectColumns(meta, t0), ...inc.columns])}
+        from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
       const row = rows[0] as Data | undefined;
       if (!row) throw notFound(entity.name, query.id);
       decodeRow(meta, inc.plan, row);
@@ -296,9 +370,8 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
 
     async list(ctx, query) {
       const c = compiler(ctx.caller);
-      const a = c.alias();
-      const conds = [...c.visible(entity, a, query.withArchived), ...c.where(entity, a, query.where as Data | undefined)];
-      const terms = c.order(entity, a, query.orderBy);
+      const conds = [...c.visible(entity, t0, query.withArchived), ...c.where(entity, t0, query.where as Data | undefined)];
+      const terms = c.order(entity, t0, query.orderBy);
       const limit = query.limit ?? entity.limits.defaultLimit;
       const fingerprint = queryFingerprint(entity.name, [query.where ?? null, query.orderBy ?? null, query.withArchived ?? false]);
       const pageConds = [...conds];
@@ -307,14 +380,14 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
         if (values.length !== terms.length) throw badRequest('cursor is invalid', [{ path: ['cursor'], message: 'does not fit the order' }]);
         pageConds.push(keysetAfter(terms, values));
       }
-      const inc = c.include(entity, a, query.include as Data | undefined);
+      const inc = c.include(entity, t0, query.include as Data | undefined);
       const hidden = terms.flatMap((t, i) => (t.field ? [] : [sql`${t.expr} as ${sql.id(`__o${i}`)}`]));
       const offset = query.offset ? sql` offset ${query.offset}` : sql``;
-      const page = sql`select ${sql.join([...selectColumns(meta, a), ...inc.columns, ...hidden])}
-        from ${table} as ${sql.id(a)} where ${and(pageConds)}
+      const page = sql`select ${sql.join([...selectColumns(meta, t0), ...inc.columns, ...hidden])}
+        from ${table} as ${sql.id(t0)} where ${and(pageConds)}
         order by ${orderSql(terms)} limit ${limit + 1}${offset}`;
       const statement = query.withTotal
-        ? sql`select p.*, c."__total" from (select count(*)::int as "__total" from ${table} as ${sql.id(a)} where ${and(conds)}) as c
+        ? sql`select p.*, c."__total" from (select count(*)::int as "__total" from ${table} as ${sql.id(t0)} where ${and(conds)}) as c
             left join lateral (${page}) as p on true`
         : page;
       let rows = (await statement.execute(ctx.db)).rows as Rows;
@@ -337,47 +410,51 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
 
     async count(ctx, query) {
       const c = compiler(ctx.caller);
-      const a = c.alias();
-      const conds = [...c.visible(entity, a, query.withArchived), ...c.where(entity, a, query.where as Data | undefined)];
-      const { rows } = await sql<{ count: number }>`select count(*)::int as count from ${table} as ${sql.id(a)} where ${and(conds)}`.execute(ctx.db);
+      const conds = [...c.visible(entity, t0, query.withArchived), ...c.where(entity, t0, query.where as Data | undefined)];
+      const { rows } = await sql<{ count: number }>`select count(*)::int as count from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
       return rows[0]?.count ?? 0;
     },
 
     async update(ctx, input) {
-      const { fields, nested } = split(input.data as Data);
-      const set = [
-        ...Object.entries(fields).map(([k, v]) => sql`${sql.id(meta.byField.get(k)!.column)} = ${value(k, v)}`),
-        ...systemSets(ctx.caller),
-      ];
-      const conds = input.expectedVersion !== undefined && meta.versioned ? [sql`${ref(t0, 'version')} = ${input.expectedVersion}`] : [];
       return inTransaction(ctx.db, async (db) => {
-        const row = await updateStatement(db, ctx.caller, input.id, set, conds);
-        if (!row) return explainMiss(db, ctx.caller, input.id, input.expectedVersion);
+        const tctx = { db, caller: ctx.caller };
+        const data = ((await hooks?.beforeUpdate?.({ id: input.id, data: input.data }, tctx)) ?? input.data) as Data;
+        const { fields, nested } = split(data);
+        checkFieldRules(fields, ctx.caller);
+        const conds = input.expectedVersion !== undefined && meta.versioned ? [sql`${ref(t0, 'version')} = ${input.expectedVersion}`] : [];
+        const row = await updateOne(db, ctx.caller, input.id, 'update', [...setFields(fields), ...systemSets(ctx.caller)], conds, Object.keys(fields), input.expectedVersion);
         if (nested.length) await writeNested(db, ctx.caller, input.id, nested, ['data']);
-        return decode(row);
+        const updated = decode(row);
+        await hooks?.afterUpdate?.(updated, tctx);
+        return updated;
       });
     },
 
     async updateMany(ctx, input) {
       requireWhere(input.where as Data);
+      const data = input.data as Data;
+      checkFieldRules(data, ctx.caller);
       const c = compiler(ctx.caller);
-      const conds = [...c.visible(entity, t0), ...c.where(entity, t0, input.where as Data), ...allowed('update', ctx.caller)];
-      const set = [
-        ...Object.entries(input.data as Data).map(([k, v]) => sql`${sql.id(meta.byField.get(k)!.column)} = ${value(k, v)}`),
-        ...systemSets(ctx.caller),
-      ];
+      const conds = [...c.visible(entity, t0), ...c.where(entity, t0, input.where as Data), ...allowed(c, 'update')];
       return inTransaction(ctx.db, async (db) => {
-        const { rows } = await sql`update ${table} as ${sql.id(t0)} set ${sql.join(set)} where ${and(conds)} returning ${ref(t0, 'id')}`.execute(db);
+        const rows = await updateRows(db, [...setFields(data), ...systemSets(ctx.caller)], conds, Object.keys(data));
         bulkLimit(rows.length, 'updateMany');
+        await recordUpdates(db, ctx.caller, rows, Object.keys(data), 'update');
         return { count: rows.length };
       });
     },
 
     async delete(ctx, input) {
       return inTransaction(ctx.db, async (db) => {
+        const tctx = { db, caller: ctx.caller };
+        await hooks?.beforeDelete?.({ id: input.id }, tctx);
+        const c = compiler(ctx.caller);
         const { rows } = await sql`delete from ${table} as ${sql.id(t0)}
-          where ${and([sql`${ref(t0, 'id')} = ${param(input.id)}`, ...allowed('delete', ctx.caller)])} returning ${ref(t0, 'id')}`.execute(db);
-        if (!rows[0]) throw notFound(entity.name, input.id);
+          where ${and([sql`${ref(t0, 'id')} = ${param(input.id)}`, ...allowed(c, 'delete')])} returning ${returning}`.execute(db);
+        const row = rows[0] as Data | undefined;
+        if (!row) return explainMiss(db, ctx.caller, input.id, 'delete');
+        await record(db, [deletedRecord(row, ctx.caller)]);
+        await hooks?.afterDelete?.({ id: input.id }, tctx);
         return { id: input.id };
       });
     },
@@ -385,29 +462,28 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     async deleteMany(ctx, input) {
       requireWhere(input.where as Data);
       const c = compiler(ctx.caller);
-      const conds = [...c.visible(entity, t0), ...c.where(entity, t0, input.where as Data), ...allowed('delete', ctx.caller)];
+      const conds = [...c.visible(entity, t0), ...c.where(entity, t0, input.where as Data), ...allowed(c, 'delete')];
       return inTransaction(ctx.db, async (db) => {
-        const { rows } = await sql`delete from ${table} as ${sql.id(t0)} where ${and(conds)} returning ${ref(t0, 'id')}`.execute(db);
+        const { rows } = await sql`delete from ${table} as ${sql.id(t0)} where ${and(conds)} returning ${returning}`.execute(db);
         bulkLimit(rows.length, 'deleteMany');
+        await record(db, (rows as Rows).map((row) => deletedRecord(row, ctx.caller)));
         return { count: rows.length };
       });
     },
 
     async archive(ctx, input) {
-      requireArchive(meta);
+      requireArchive();
       return inTransaction(ctx.db, async (db) => {
-        const row = await updateStatement(db, ctx.caller, input.id, [sql`"archived_at" = coalesce(${ref(t0, 'archived_at')}, now())`, ...systemSets(ctx.caller)], allowed('archive', ctx.caller));
-        if (!row) return explainMiss(db, ctx.caller, input.id);
-        return decode(row);
+        const set = [sql`"archived_at" = coalesce(${ref(t0, 'archived_at')}, now())`, ...systemSets(ctx.caller)];
+        return decode(await updateOne(db, ctx.caller, input.id, 'archive', set, [], ['archivedAt']));
       });
     },
 
     async restore(ctx, input) {
-      requireArchive(meta);
+      requireArchive();
       return inTransaction(ctx.db, async (db) => {
-        const row = await updateStatement(db, ctx.caller, input.id, [sql`"archived_at" = null`, ...systemSets(ctx.caller)], allowed('archive', ctx.caller));
-        if (!row) return explainMiss(db, ctx.caller, input.id);
-        return decode(row);
+        const set = [sql`"archived_at" = null`, ...systemSets(ctx.caller)];
+        return decode(await updateOne(db, ctx.caller, input.id, 'archive', set, [], ['archivedAt']));
       });
     },
 
@@ -415,7 +491,9 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
       const rel = manyToManyRelation(input.relation);
       return inTransaction(ctx.db, async (db) => {
         await touch(db, ctx.caller, input.id);
-        return { count: await connectIds(db, ctx.caller, rel, input.id, input.ids, ['ids']) };
+        const count = await connectIds(db, ctx.caller, rel, input.id, input.ids, ['ids']);
+        await record(db, [relationRecord('connect', input.id, rel.name, input.ids, ctx.caller)]);
+        return { count };
       });
     },
 
@@ -423,16 +501,28 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
       const rel = manyToManyRelation(input.relation);
       return inTransaction(ctx.db, async (db) => {
         await touch(db, ctx.caller, input.id);
-        return { count: await disconnectIds(db, rel, input.id, input.ids) };
+        const count = await disconnectIds(db, rel, input.id, input.ids);
+        await record(db, [relationRecord('disconnect', input.id, rel.name, input.ids, ctx.caller)]);
+        return { count };
       });
     },
   };
 
-  /** Bumps version / updatedAt of `id` (a relation change is a change of the row), NOT_FOUND if hidden. */
+  function deletedRecord(row: Data, caller: Caller | null): AuditRecord {
+    const changes = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, { before: v }]));
+    return { entity: entity.name, entityId: row.id as string, action: 'delete', actorId: caller?.userId ?? null, changes };
+  }
+
+  function relationRecord(action: 'connect' | 'disconnect', id: string, relation: string, ids: string[], caller: Caller | null): AuditRecord {
+    return { entity: entity.name, entityId: id, action, actorId: caller?.userId ?? null, changes: { [relation]: action === 'connect' ? { after: ids } : { before: ids } } };
+  }
+
+  /** Bumps version / updatedAt of `id` (a relation change is a change of the row); NOT_FOUND / FORBIDDEN when it may not. */
   async function touch(db: Executor, caller: Caller | null, id: string) {
     const set = systemSets(caller);
-    const row = await updateStatement(db, caller, id, set.length ? set : [sql`"id" = ${ref(t0, 'id')}`], []);
-    if (!row) throw notFound(entity.name, id);
+    const c = compiler(caller);
+    const rows = await updateRows(db, set.length ? set : [sql`"id" = ${ref(t0, 'id')}`], [sql`${ref(t0, 'id')} = ${param(id)}`, ...allowed(c, 'update')], []);
+    if (!rows[0]) await explainMiss(db, caller, id, 'update');
   }
 
   function manyToManyRelation(name: string): ResolvedRelation {
@@ -443,9 +533,9 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
     return rel;
   }
 
-  return manager as unknown as Manager<S, E>;
-}
+  function requireArchive() {
+    if (!meta.archivable) throw badRequest(`${entity.name} cannot be archived`);
+  }
 
-function requireArchive(meta: EntityMeta) {
-  if (!meta.archivable) throw badRequest(`${meta.entity.name} cannot be archived`);
+  return manager as unknown as Manager<S, E>;
 }

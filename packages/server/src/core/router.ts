@@ -15,7 +15,7 @@ import type {
 } from '@typecrud/shared';
 import type { Manager, ManagerContext } from './manager.js';
 import type { RequestContext } from './services.js';
-import { procedure } from './trpc.js';
+import { authedProcedure, procedure as publicProcedure } from './trpc.js';
 
 /**
  * A type-only marker on generated read outputs: it tells the typed client which schema and
@@ -37,8 +37,13 @@ const managerContext = (ctx: RequestContext): ManagerContext => ({ db: ctx.db, c
  * @example
  * release: router({ ...crudProcedures(schema, 'release'), publish: procedure.input(...).mutation(...) })
  */
-export function crudProcedures<S extends EntityMap, N extends keyof S & string>(schema: Schema<S>, name: N) {
+export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
+  schema: Schema<S>,
+  name: N,
+  options: { /** Let signed-out callers in (their policies still decide); default: UNAUTHORIZED. */ public?: boolean } = {},
+) {
   type E = S[N];
+  const procedure = options.public ? publicProcedure : authedProcedure;
   const dto = schema.dto(name);
   const m = (ctx: RequestContext) => (ctx.services.managers as Record<string, unknown>)[name] as Manager<S, E>;
   return {

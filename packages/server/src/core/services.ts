@@ -1,6 +1,8 @@
-import type { EntityMap, Schema } from '@typecrud/shared';
+import type { AnyEntity, EntityMap, Policies, Schema } from '@typecrud/shared';
+import type { TokenService } from './auth/tokens.js';
 import type { Database } from './database.js';
-import { type Caller, createManager, type Manager, type PolicyFn } from './manager.js';
+import type { AuditSink, Hooks } from './hooks.js';
+import { type Caller, createManager, type Manager } from './manager.js';
 import { type CursorCodec, createCursorCodec } from './query/cursor.js';
 import { type ConstraintInfo, constraintIndex } from './table-model.js';
 import type { Executor } from './transaction.js';
@@ -13,6 +15,8 @@ export interface ServicesBase {
   readonly constraints: ReadonlyMap<string, ConstraintInfo>;
   readonly cursors: CursorCodec;
   readonly production: boolean;
+  /** Issues and verifies bearer tokens, when the app signs users in. */
+  readonly tokens?: TokenService | undefined;
 }
 
 /** Everything a request needs, built once at start-up. */
@@ -26,18 +30,40 @@ export interface Services<S extends EntityMap = EntityMap> extends ServicesBase 
   readonly production: boolean;
 }
 
-export interface ServicesOptions {
+export interface ServicesOptions<S extends EntityMap> {
+  /**
+   * Who may do what, for every entity. Required: an app states its rules, or says
+   * `'unrestricted'` in so many words (tests of the data layer, trusted scripts).
+   */
+  policies: Policies<S> | 'unrestricted';
+  hooks?: Hooks<S> | undefined;
+  /** Where audit records go; none are written when absent. */
+  audit?: AuditSink | undefined;
   /** Signs keyset cursors; a random one per process when absent (cursors then die with it). */
   cursorSecret?: string | undefined;
-  policy?: PolicyFn | undefined;
   production?: boolean | undefined;
+  tokens?: TokenService | undefined;
 }
 
-export function createServices<S extends EntityMap>(schema: Schema<S>, database: Database, options: ServicesOptions = {}): Services<S> {
+export function createServices<S extends EntityMap>(schema: Schema<S>, database: Database, options: ServicesOptions<S>): Services<S> {
+  if (!options?.policies) throw new Error("createServices: policies are required (pass 'unrestricted' to allow every call)");
   const cursors = createCursorCodec(options.cursorSecret ?? crypto.randomUUID());
-  const managers: Record<string, Manager<S, S[keyof S]>> = {};
+  const policies = options.policies === 'unrestricted' ? undefined : (options.policies as unknown as Policies<EntityMap>);
+  if (policies) {
+    for (const name of Object.keys(schema.entities)) {
+      if (!policies[name]) throw new Error(`createServices: entity ${name} has no policy`);
+    }
+  }
+  const managers: Record<string, Manager<EntityMap, AnyEntity>> = {};
+  const managerOf = (entity: AnyEntity) => managers[entity.name]!;
   for (const entity of Object.values(schema.entities)) {
-    managers[entity.name] = createManager(schema, entity as S[keyof S], { cursors, policy: options.policy });
+    managers[entity.name] = createManager(schema as unknown as Schema<EntityMap>, entity, {
+      cursors,
+      policies,
+      hooks: options.hooks?.[entity.name as keyof S & string] as never,
+      audit: options.audit,
+      managerOf,
+    });
   }
   return {
     schema,
@@ -46,6 +72,7 @@ export function createServices<S extends EntityMap>(schema: Schema<S>, database:
     constraints: constraintIndex(schema as unknown as Schema<EntityMap>),
     cursors,
     production: options.production ?? false,
+    tokens: options.tokens,
   };
 }
 

@@ -73,3 +73,9 @@ const crud = t.middleware(async ({ ctx, next, type, path }) => {
 
 /** The base of every typecrud procedure, generated or custom. */
 export const procedure = t.procedure.use(crud);
+
+/** A procedure that needs a signed-in caller: UNAUTHORIZED otherwise. */
+export const authedProcedure = procedure.use(({ ctx, next }) => {
+  if (!ctx.caller) throw new CrudError('UNAUTHORIZED', 'sign in first');
+  return next({ ctx: { caller: ctx.caller } });
+});

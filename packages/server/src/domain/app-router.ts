@@ -1,10 +1,11 @@
 import { schema } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { crudProcedures, managersOf, procedure, router } from '../core/index.js';
+import { authedProcedure, crudProcedures, managersOf, router } from '../core/index.js';
+import { authRouter } from './auth.js';
 
 /** A custom procedure beside the generated ones: publish a release (sets status and releasedAt). */
-const publish = procedure
+const publish = authedProcedure
   .input(z.strictObject({ id: z.uuid(), expectedVersion: z.number().int().min(1).optional() }))
   .mutation(async ({ ctx, input }) => {
     const releases = managersOf(schema, ctx).release;
@@ -18,7 +19,7 @@ const publish = procedure
   });
 
 /** Counts per status of one project's releases, with plain SQL beside the generated procedures. */
-const stats = procedure.input(z.strictObject({ projectId: z.uuid() })).query(async ({ ctx, input }) => {
+const stats = authedProcedure.input(z.strictObject({ projectId: z.uuid() })).query(async ({ ctx, input }) => {
   await managersOf(schema, ctx).project.get(ctx, { id: input.projectId });
   const { rows } = await sql<{ status: string; count: number }>`
     select status, count(*)::int as count from release
@@ -26,8 +27,14 @@ const stats = procedure.input(z.strictObject({ projectId: z.uuid() })).query(asy
   return rows;
 });
 
+const auditReads = crudProcedures(schema, 'auditEntry');
+
 export const appRouter = router({
+  auth: authRouter,
+  /** The audit log: read-only (its rows are written by the server, in the transaction of each change). */
+  audit: router({ get: auditReads.get, list: auditReads.list, count: auditReads.count }),
   organization: router(crudProcedures(schema, 'organization')),
+  membership: router(crudProcedures(schema, 'membership')),
   user: router(crudProcedures(schema, 'user')),
   profile: router(crudProcedures(schema, 'profile')),
   project: router(crudProcedures(schema, 'project')),

@@ -63,6 +63,8 @@ export interface EntityDef<
   readonly limits: EntityLimits;
   /** Multi-column unique constraints, by field names. */
   readonly uniques: readonly (readonly string[])[];
+  /** Whether writes are recorded in the audit log (default true). */
+  readonly audited: boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest entity, used only as a constraint
@@ -78,6 +80,8 @@ export interface EntityInput<N extends string, F extends FieldMap, Tr extends Tr
   relations?: R;
   limits?: Partial<EntityLimits>;
   uniques?: readonly (readonly (keyof F & string)[])[];
+  /** Record writes in the audit log (default true). */
+  audit?: boolean;
 }
 
 const defaultLimits: EntityLimits = { defaultLimit: 20, maxLimit: 100, maxBatch: 1000 };
@@ -157,6 +161,7 @@ export function defineEntity<
     relations: (input.relations ?? {}) as R,
     limits: { ...defaultLimits, ...input.limits },
     uniques: input.uniques ?? [],
+    audited: input.audit ?? true,
   };
 }
 

@@ -17,7 +17,7 @@ export type FieldKind =
   | 'json';
 
 /** Flags a field accumulates as its builder is called; tracked in the type so DTOs and filters follow them. */
-export type FieldFlag = 'null' | 'default' | 'filter' | 'sort' | 'list' | 'unique' | 'system';
+export type FieldFlag = 'null' | 'default' | 'filter' | 'sort' | 'list' | 'unique' | 'system' | 'hidden';
 
 export type OnDelete = 'cascade' | 'set null' | 'restrict' | 'no action';
 
@@ -44,6 +44,8 @@ export interface FieldConfig {
   readonly listed: boolean;
   /** System fields are set by the server, never accepted from a client. */
   readonly system: boolean;
+  /** Hidden fields (a password hash) are stored but never read back nor accepted through the API. */
+  readonly hidden: boolean;
   readonly maxLength?: number;
   readonly values?: readonly string[];
   readonly precision?: readonly [number, number];
@@ -73,6 +75,8 @@ export interface Field<T = unknown, K extends FieldKind = FieldKind, F extends F
   list(): Field<T, K, F | 'list'>;
   /** A UNIQUE constraint; a duplicate is CONFLICT naming this field. */
   unique(): Field<T, K, F | 'unique'>;
+  /** Stored, but never returned by reads nor accepted by the DTOs: only server code writes it. */
+  hidden(): Field<T, K, F | 'hidden'>;
   /** A plain b-tree index on the column. */
   index(): Field<T, K, F>;
   /** A description kept as the column comment and shown in the admin app. */
@@ -93,6 +97,7 @@ export function makeField<T, K extends FieldKind, F extends FieldFlag>(config: F
     sortable: () => next({ sortable: true }),
     list: () => next({ listed: true }),
     unique: () => next({ unique: true }),
+    hidden: () => next({ hidden: true }),
     index: () => next({ index: true }),
     describe: (text) => next({ description: text }),
   };
@@ -114,6 +119,7 @@ export const baseConfig = {
   sortable: false,
   listed: false,
   system: false,
+  hidden: false,
 } as const;
 
 export interface StringOptions {

@@ -8,4 +8,4 @@ export { defineSchema, queryLimits } from './schema.js';
 export type { Dto, EntityDtos, JoinTable, ResolvedRelation, Schema, SchemaOptions } from './schema.js';
 export type * from './types.js';
 export { definePolicies } from './policy.js';
-export type { Action, EntityPolicy, FieldRule, Membership, Policies, Principal, Rule } from './policy.js';
+export type { Action, EntityPolicy, FieldRule, Policies, Principal, Rule, TenantMembership } from './policy.js';

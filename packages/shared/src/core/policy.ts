@@ -3,7 +3,7 @@ import type { Schema } from './schema.js';
 import type { EntityMap, Where, WritableKeys } from './types.js';
 
 /** A membership of a principal in a tenant (an organization), with a role name. */
-export interface Membership {
+export interface TenantMembership {
   readonly tenantId: string;
   readonly role: string;
 }
@@ -13,7 +13,7 @@ export interface Principal {
   readonly userId: string;
   /** A platform superadmin; policies decide what that allows. */
   readonly superadmin: boolean;
-  readonly memberships: readonly Membership[];
+  readonly memberships: readonly TenantMembership[];
 }
 
 /** What a policy rule is asked about. */

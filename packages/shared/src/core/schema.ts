@@ -394,7 +394,8 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     schemaQueries.set(schema, qs);
   }
   const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => [name, f.config] as const);
-  const writable = fields.filter(([, c]) => !c.system);
+  const writable = fields.filter(([, c]) => !c.system && !c.hidden);
+  const readable = fields.filter(([, c]) => !c.hidden);
   const rels = schema.relations(entity.name);
   const manyToManyNames = rels.filter((r) => r.kind === 'manyToMany').map((r) => r.name);
   const ids = z.array(uuid()).max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} ids` });
@@ -433,9 +434,9 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
   const update = z.strictObject({ id: uuid(), data, expectedVersion: z.number().int().min(1).optional() });
 
   const readShape: Record<string, z.ZodType> = {};
-  for (const [name, c] of fields) readShape[name] = c.nullable ? c.schema.nullable() : c.schema;
+  for (const [name, c] of readable) readShape[name] = c.nullable ? c.schema.nullable() : c.schema;
   const listShape: Record<string, z.ZodType> = {};
-  for (const [name, c] of fields) if (c.listed || name === 'id') listShape[name] = readShape[name]!;
+  for (const [name, c] of readable) if (c.listed || name === 'id') listShape[name] = readShape[name]!;
 
   const where = qs.where(entity, queryLimits.whereDepth);
   const withArchived = z.boolean().optional();

@@ -24,15 +24,17 @@ type KeysWithoutFlag<E extends AnyEntity, Flag extends string> = Exclude<
   KeysWithFlag<E, Flag>
 >;
 
-/** Fields a client may write: every field but the system ones. */
-export type WritableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'system'>;
+/** Fields reads return: every field but the hidden ones. */
+export type ReadableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'hidden'>;
+/** Fields a client may write: every field but the system and hidden ones. */
+export type WritableKeys<E extends AnyEntity> = Exclude<KeysWithoutFlag<E, 'system'>, KeysWithFlag<E, 'hidden'>>;
 type OptionalOnCreate<E extends AnyEntity> = WritableKeys<E> & (KeysWithFlag<E, 'null'> | KeysWithFlag<E, 'default'>);
 export type FilterableKeys<E extends AnyEntity> = KeysWithFlag<E, 'filter'>;
 export type SortableKeys<E extends AnyEntity> = KeysWithFlag<E, 'sort'>;
 export type ListedKeys<E extends AnyEntity> = KeysWithFlag<E, 'list'>;
 
 /** The full read shape of an entity (the `entity` DTO). */
-export type Row<E extends AnyEntity> = { -readonly [K in keyof FieldsOf<E> & string]: FieldValue<FieldsOf<E>[K]> };
+export type Row<E extends AnyEntity> = { -readonly [K in ReadableKeys<E>]: FieldValue<FieldsOf<E>[K]> };
 
 /** The light shape `list` returns when no include or select asks for more: id plus the listed fields. */
 export type ListItem<E extends AnyEntity> = { [K in ListedKeys<E> | 'id']: FieldValue<FieldsOf<E>[K]> };

@@ -15,5 +15,6 @@ export const organization = defineEntity({
   },
   relations: {
     projects: hasMany('project', 'organizationId'),
+    memberships: hasMany('membership', 'organizationId'),
   },
 });

@@ -1,4 +1,6 @@
 import type { CreateInput, ListItem, Row, UpdateInput } from '../core/index.js';
+import type { auditEntry } from './audit-entry.js';
+import type { membership } from './membership.js';
 import type { organization } from './organization.js';
 import type { project, tag } from './project.js';
 import type { release } from './release.js';
@@ -32,3 +34,7 @@ export interface Release extends Row<typeof release> {}
 export interface ReleaseCreate extends CreateInput<AppSchema, typeof release> {}
 export interface ReleaseUpdate extends UpdateInput<typeof release> {}
 export interface ReleaseListItem extends ListItem<typeof release> {}
+
+export interface Membership extends Row<typeof membership> {}
+export interface MembershipCreate extends CreateInput<AppSchema, typeof membership> {}
+export interface AuditEntry extends Row<typeof auditEntry> {}

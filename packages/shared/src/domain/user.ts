@@ -1,6 +1,7 @@
-import { belongsTo, defineEntity, f, hasOne } from '../core/index.js';
+import { belongsTo, defineEntity, f, hasMany, hasOne } from '../core/index.js';
 
-export const userRoles = ['admin', 'member', 'viewer'] as const;
+/** Platform roles: a superadmin may do anything; everyone else acts through memberships. */
+export const userRoles = ['superadmin', 'user'] as const;
 
 export const user = defineEntity({
   name: 'user',
@@ -10,10 +11,13 @@ export const user = defineEntity({
   fields: {
     email: f.email().unique().filterable().sortable().list(),
     displayName: f.string({ max: 120 }).filterable().sortable().list(),
-    role: f.enum(userRoles).default('member').filterable().sortable().list(),
+    role: f.enum(userRoles).default('user').filterable().sortable().list(),
+    /** scrypt hash; written only by the auth service, never read back through the API. */
+    passwordHash: f.text({ max: 512 }).nullable().hidden(),
   },
   relations: {
     profile: hasOne('profile', 'userId'),
+    memberships: hasMany('membership', 'userId'),
   },
 });
 

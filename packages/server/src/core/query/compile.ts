@@ -1,30 +1,45 @@
-import type { AnyEntity, EntityMap, ResolvedRelation, Schema, SortSpec } from '@typecrud/shared';
+import type { Action, AnyEntity, EntityMap, Policies, Principal, ResolvedRelation, Schema, SortSpec } from '@typecrud/shared';
 import { queryLimits } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
 import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns } from './entity-meta.js';
 
-/** Extra conditions a caller's policy adds wherever rows of an entity are read (top level, includes, filters). */
-export type ReadScope = (entity: AnyEntity, alias: string) => Sql | null;
-
-/** State of one statement's compilation: the schema, fresh aliases and the caller's read scope. */
+/** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
 export class Compiler {
   private n = 0;
   constructor(
     readonly schema: Schema<EntityMap>,
-    readonly scope: ReadScope,
+    readonly caller: Principal | null,
+    /** Absent only for services created explicitly unrestricted. */
+    readonly policies: Policies<EntityMap> | undefined,
   ) {}
 
   alias(): string {
     return `t${this.n++}`;
   }
 
-  /** Conditions that hide rows: archived ones (unless asked for) and those outside the caller's policy. */
-  visible(entity: AnyEntity, alias: string, withArchived = false): Sql[] {
+  /**
+   * The condition a caller's policy puts on rows of `entity` at `alias` for `action`, or null
+   * when every row is allowed. An action without a rule is denied (`false`).
+   */
+  policy(entity: AnyEntity, action: Action, alias: string): Sql | null {
+    if (!this.policies) return null;
+    const rule = this.policies[entity.name]?.[action];
+    const outcome = typeof rule === 'function' ? rule(this.caller) : (rule ?? false);
+    if (outcome === true) return null;
+    if (outcome === false) return sql`false`;
+    return and(this.where(entity, alias, outcome as Record<string, unknown>, ['policy'], true));
+  }
+
+  /**
+   * Conditions that hide rows: archived ones (unless asked for) and those outside the caller's
+   * read policy (left out only inside a policy's own conditions, which are trusted).
+   */
+  visible(entity: AnyEntity, alias: string, withArchived = false, applyPolicy = true): Sql[] {
     const meta = metaOf(entity);
     const out: Sql[] = [];
     if (meta.archivable && !withArchived) out.push(sql`${ref(alias, 'archived_at')} is null`);
-    const policy = this.scope(entity, alias);
+    const policy = applyPolicy ? this.policy(entity, 'read', alias) : null;
     if (policy) out.push(policy);
     return out;
   }
@@ -32,27 +47,31 @@ export class Compiler {
   // -------------------------------------------------------------------------------------------
   // where
 
-  /** Compiles a validated `where` into a condition on the row at `alias`. */
-  where(entity: AnyEntity, alias: string, where: Record<string, unknown> | undefined, path: string[] = ['where']): Sql[] {
+  /**
+   * Compiles a validated `where` into conditions on the row at `alias`. `trusted` is for
+   * policies: any field may be used and related rows are not filtered by their own policies.
+   */
+  where(entity: AnyEntity, alias: string, where: Record<string, unknown> | undefined, path: string[] = ['where'], trusted = false): Sql[] {
     if (!where) return [];
     const meta = metaOf(entity);
     const parts: Sql[] = [];
     for (const [key, value] of Object.entries(where)) {
       if (value === undefined) continue;
       const at = [...path, key];
-      if (key === 'AND') parts.push(and((value as Record<string, unknown>[]).flatMap((w, i) => [and(this.where(entity, alias, w, [...at, String(i)]))])));
-      else if (key === 'OR') parts.push(or((value as Record<string, unknown>[]).map((w, i) => and(this.where(entity, alias, w, [...at, String(i)])))));
-      else if (key === 'NOT') parts.push(sql`not ${and(this.where(entity, alias, value as Record<string, unknown>, at))}`);
-      else if (meta.byField.has(key)) parts.push(...this.fieldFilter(meta, alias, key, value, at));
-      else if (this.relationOf(entity, key)) parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at));
+      if (key === 'AND') parts.push(and((value as Record<string, unknown>[]).map((w, i) => and(this.where(entity, alias, w, [...at, String(i)], trusted)))));
+      else if (key === 'OR') parts.push(or((value as Record<string, unknown>[]).map((w, i) => and(this.where(entity, alias, w, [...at, String(i)], trusted)))));
+      // `is not true`, not `not`: NOT is the complement, so a row whose condition is NULL matches it
+      else if (key === 'NOT') parts.push(sql`(${and(this.where(entity, alias, value as Record<string, unknown>, at, trusted))}) is not true`);
+      else if (meta.byField.has(key)) parts.push(...this.fieldFilter(meta, alias, key, value, at, trusted));
+      else if (this.relationOf(entity, key)) parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
       else throw badRequest(`${key} is not a field of ${entity.name}`, [{ path: at, message: 'unknown field' }]);
     }
     return parts;
   }
 
-  private fieldFilter(meta: EntityMeta, alias: string, field: string, value: unknown, at: string[]): Sql[] {
+  private fieldFilter(meta: EntityMeta, alias: string, field: string, value: unknown, at: string[], trusted: boolean): Sql[] {
     const c = meta.byField.get(field)!;
-    if (!c.config.filterable) throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
+    if (!c.config.filterable && !trusted) throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
     const col = ref(alias, c.column);
     if (c.config.kind === 'json') {
       const f = value as { path: string[]; equals?: unknown; isNull?: boolean };
@@ -123,29 +142,30 @@ export class Compiler {
   }
 
   /** `exists (...)` over a relation's rows linked to the row at `alias`. */
-  private relatedExists(rel: ResolvedRelation, alias: string, condition: (a: string) => Sql[]): Sql {
+  private relatedExists(rel: ResolvedRelation, alias: string, condition: (a: string) => Sql[], trusted: boolean): Sql {
     const a = this.alias();
     const { from, link } = this.relationSource(rel, alias, a);
-    const conds = [link, ...this.visible(rel.target, a), ...condition(a)];
+    const conds = [link, ...this.visible(rel.target, a, false, !trusted), ...condition(a)];
     return sql`exists (select 1 from ${from} where ${and(conds)})`;
   }
 
-  private relationFilter(entity: AnyEntity, alias: string, key: string, value: Record<string, unknown>, at: string[]): Sql {
+  private relationFilter(entity: AnyEntity, alias: string, key: string, value: Record<string, unknown>, at: string[], trusted: boolean): Sql {
     const rel = this.schema.relation(entity.name, key);
     const toMany = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
     const parts: Sql[] = [];
     for (const [op, w] of Object.entries(value)) {
       if (w === undefined) continue;
-      const inner = (a: string) => this.where(rel.target, a, w as Record<string, unknown>, [...at, op]);
+      const inner = (a: string) => this.where(rel.target, a, w as Record<string, unknown>, [...at, op], trusted);
       if (toMany) {
-        if (op === 'some') parts.push(this.relatedExists(rel, alias, inner));
-        else if (op === 'none') parts.push(sql`not ${this.relatedExists(rel, alias, inner)}`);
-        else parts.push(sql`not ${this.relatedExists(rel, alias, (a) => [sql`not ${and(inner(a))}`])}`);
+        if (op === 'some') parts.push(this.relatedExists(rel, alias, inner, trusted));
+        else if (op === 'none') parts.push(sql`not ${this.relatedExists(rel, alias, inner, trusted)}`);
+        // every: no related row for which the condition is false or NULL
+        else parts.push(sql`not ${this.relatedExists(rel, alias, (a) => [sql`(${and(inner(a))}) is not true`], trusted)}`);
       } else if (w === null) {
-        const exists = this.relatedExists(rel, alias, () => []);
+        const exists = this.relatedExists(rel, alias, () => [], trusted);
         parts.push(op === 'is' ? sql`not ${exists}` : exists);
       } else {
-        const exists = this.relatedExists(rel, alias, inner);
+        const exists = this.relatedExists(rel, alias, inner, trusted);
         parts.push(op === 'is' ? exists : sql`not ${exists}`);
       }
     }
@@ -212,8 +232,10 @@ export class Compiler {
       const a = this.alias();
       this.orderTerms(rel.target, a, spec as Record<string, unknown>, [...path, key], nested);
       const { from, link } = this.relationSource(rel, alias, a);
+      // ordering by a related row must not reveal rows the caller may not read
+      const conds = and([link, ...this.visible(rel.target, a, true)]);
       for (const t of nested) {
-        out.push({ ...t, expr: sql`(select ${t.expr} from ${from} where ${link})`, field: undefined });
+        out.push({ ...t, expr: sql`(select ${t.expr} from ${from} where ${conds})`, field: undefined });
       }
     }
   }

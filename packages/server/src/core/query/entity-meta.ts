@@ -15,6 +15,8 @@ export interface EntityMeta {
   readonly entity: AnyEntity;
   readonly table: string;
   readonly columns: readonly ColumnMeta[];
+  /** The columns reads return (all but hidden ones). */
+  readonly readColumns: readonly ColumnMeta[];
   readonly byField: ReadonlyMap<string, ColumnMeta>;
   readonly archivable: boolean;
   readonly versioned: boolean;
@@ -59,6 +61,7 @@ export function metaOf(entity: AnyEntity): EntityMeta {
     entity,
     table: entity.table,
     columns,
+    readColumns: columns.filter((c) => !c.config.hidden),
     byField: new Map(columns.map((c) => [c.field, c])),
     archivable: entity.traits.has('archive'),
     versioned: entity.traits.has('version'),
@@ -84,7 +87,7 @@ export function selectExpr(alias: string, c: ColumnMeta): Sql {
 
 /** `"t0"."name" as "name", ...` for every column of the entity. */
 export function selectColumns(meta: EntityMeta, alias: string): Sql[] {
-  return meta.columns.map((c) => sql`${selectExpr(alias, c)} as ${sql.id(c.field)}`);
+  return meta.readColumns.map((c) => sql`${selectExpr(alias, c)} as ${sql.id(c.field)}`);
 }
 
 export const and = (parts: Sql[]): Sql => (parts.length === 0 ? sql`true` : parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`);

@@ -1,0 +1,14 @@
+import type { EntityMap, Schema } from '@typecrud/shared';
+import { tableModels } from '../table-model.js';
+import type { Executor } from '../transaction.js';
+import { diffSchemas } from './diff.js';
+import { introspectSchema } from './introspection.js';
+
+/**
+ * What the live schema lacks or has beyond the definitions, one line per difference (empty when they
+ * match): the check that fails the test suite when someone changes an entity without a migration.
+ */
+export async function checkDrift(db: Executor, schema: Schema<EntityMap>): Promise<string[]> {
+  const changes = diffSchemas(await introspectSchema(db), tableModels(schema));
+  return changes.map((c) => c.description);
+}
