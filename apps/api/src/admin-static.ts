@@ -17,7 +17,10 @@ export async function serveAdmin(app: FastifyInstance, dir = defaultAdminDir): P
     root: dir,
     index: false,
     setHeaders(res, path) {
-      res.setHeader('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+      res.setHeader(
+        'cache-control',
+        path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+      );
     },
   });
   const sendIndex = (reply: { header(k: string, v: string): unknown; sendFile(f: string): unknown }) => {

@@ -1,0 +1,63 @@
+/** The signed-in user as `auth.signIn` / `auth.me` return it; the admin reads only these. */
+export interface SessionUser {
+  id: string;
+  email: string;
+  displayName?: string;
+  role?: string;
+}
+
+export interface Session {
+  token: string;
+  user: SessionUser | null;
+}
+
+const KEY = 'typecrud.admin.session';
+const listeners = new Set<() => void>();
+let cached: { raw: string | null; session: Session | null } | undefined;
+
+function read(): Session | null {
+  const raw = sessionStorage.getItem(KEY);
+  if (cached && cached.raw === raw) return cached.session;
+  let session: Session | null = null;
+  try {
+    const parsed = raw ? (JSON.parse(raw) as Session) : null;
+    session = parsed && typeof parsed.token === 'string' ? parsed : null;
+  } catch {
+    session = null;
+  }
+  cached = { raw, session };
+  return session;
+}
+
+/** The session of this browser tab (sessionStorage: it ends when the tab closes). */
+export function getSession(): Session | null {
+  return read();
+}
+
+export function getToken(): string | null {
+  return read()?.token ?? null;
+}
+
+export function setSession(session: Session): void {
+  sessionStorage.setItem(KEY, JSON.stringify(session));
+  for (const l of listeners) l();
+}
+
+/** Signs out; `reason` is shown on the sign-in page (an expired session, say). */
+export function clearSession(reason?: string): void {
+  sessionStorage.removeItem(KEY);
+  if (reason) sessionStorage.setItem(`${KEY}.reason`, reason);
+  for (const l of listeners) l();
+}
+
+/** Why the last session ended, once. */
+export function takeSignOutReason(): string | null {
+  const reason = sessionStorage.getItem(`${KEY}.reason`);
+  sessionStorage.removeItem(`${KEY}.reason`);
+  return reason;
+}
+
+export function subscribeSession(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

@@ -1,0 +1,71 @@
+import { describeError } from '../model/errors.js';
+import { paths } from '../model/routes.js';
+import { Link } from '../router.js';
+
+/** A failed load shown where the page would be: not found, forbidden, a lost connection with a retry. */
+export function ErrorView({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const e = describeError(error);
+  if (e.kind === 'notFound') return <NotFoundPage message={e.message} />;
+  if (e.kind === 'forbidden') {
+    return (
+      <section className="error-page" aria-labelledby="error-title">
+        <h1 id="error-title" tabIndex={-1}>
+          Not allowed
+        </h1>
+        <p>You do not have permission to see this. {e.message}</p>
+        <Link to={paths.home()}>Back to the start</Link>
+      </section>
+    );
+  }
+  if (e.kind === 'connection') {
+    return (
+      <section className="error-page" role="alert">
+        <h1 tabIndex={-1}>Connection lost</h1>
+        <p>The server could not be reached. Check the connection and try again.</p>
+        {onRetry && (
+          <button type="button" className="primary" onClick={onRetry}>
+            Retry
+          </button>
+        )}
+      </section>
+    );
+  }
+  return (
+    <section className="error-page" role="alert">
+      <h1 tabIndex={-1}>Something went wrong</h1>
+      <p>{e.message}</p>
+      {onRetry && (
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </section>
+  );
+}
+
+export function NotFoundPage({ message }: { message?: string }) {
+  return (
+    <section className="error-page" aria-labelledby="error-title">
+      <h1 id="error-title" tabIndex={-1}>
+        Not found
+      </h1>
+      <p>{message ?? 'There is no page here.'}</p>
+      <Link to={paths.home()}>Back to the start</Link>
+    </section>
+  );
+}
+
+/** A mutation's failure as a banner, with a retry when the connection was lost. */
+export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+  const e = describeError(error);
+  return (
+    <div className="banner error" role="alert">
+      <span>{e.kind === 'connection' ? 'The server could not be reached.' : e.message}</span>
+      {onRetry && e.kind === 'connection' && (
+        <button type="button" onClick={onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import {
+  type AnyEntity,
+  type FieldConfig,
+  type FieldMap,
+  type ResolvedRelation,
+  schema,
+} from '@typecrud/shared';
+
+/** A row as the admin handles it: every entity's rows, untyped (the admin is generic over entities). */
+export type Row = Record<string, unknown>;
+
+/** The schema the admin renders: the shared package's, so a new entity appears without admin code. */
+export const adminSchema = schema;
+
+export const entityNames: readonly string[] = Object.keys(adminSchema.entities);
+
+export function entityOf(name: string): AnyEntity | undefined {
+  return (adminSchema.entities as Record<string, AnyEntity>)[name];
+}
+
+export function fieldsOf(entity: AnyEntity): [string, FieldConfig][] {
+  return Object.entries(entity.fields as FieldMap).map(([name, field]) => [name, field.config]);
+}
+
+export function fieldOf(entity: AnyEntity, name: string): FieldConfig | undefined {
+  return (entity.fields as FieldMap)[name]?.config;
+}
+
+export function relationsOf(entity: AnyEntity): readonly ResolvedRelation[] {
+  return adminSchema.relations(entity.name);
+}
+
+/** `organizationId` -> `Organization`, `isPublic` -> `Is public`, `createdAt` -> `Created at`. */
+export function humanize(name: string): string {
+  const base = name.endsWith('Id') && name.length > 2 ? name.slice(0, -2) : name;
+  const words = base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** `release` -> `Releases`, `tag` -> `Tags`. */
+export function pluralTitle(name: string): string {
+  const title = humanize(name);
+  return /(s|x|ch|sh)$/.test(title)
+    ? `${title}es`
+    : /[^aeiou]y$/.test(title)
+      ? `${title.slice(0, -1)}ies`
+      : `${title}s`;
+}
+
+const preferredLabels = ['name', 'label', 'title', 'displayName', 'email', 'semver', 'slug'];
+
+/** The field that names a row in links and pickers: a well-known name, else the first filterable string. */
+export function labelField(entity: AnyEntity): string | undefined {
+  const fields = fieldsOf(entity);
+  const isText = (c: FieldConfig) => c.kind === 'string' || c.kind === 'email';
+  for (const name of preferredLabels) {
+    const c = fieldOf(entity, name);
+    if (c && isText(c)) return name;
+  }
+  return (
+    fields.find(([, c]) => isText(c) && c.filterable && !c.system)?.[0] ??
+    fields.find(([, c]) => isText(c) && !c.system)?.[0]
+  );
+}
+
+/** A short human name for a row: its label field, else the start of its id. */
+export function rowLabel(entity: AnyEntity, row: Row | null | undefined): string {
+  if (!row) return '—';
+  const field = labelField(entity);
+  const value = field ? row[field] : undefined;
+  if (typeof value === 'string' && value !== '') return value;
+  return typeof row.id === 'string' ? row.id.slice(0, 8) : '—';
+}
+
+/**
+ * The entity a uuid field points to: its `f.ref` target, or the schema's principal for the
+ * audit fields (`createdBy` / `updatedBy`), whose foreign keys come from the schema options.
+ */
+export function referenceTarget(entity: AnyEntity, field: string): string | undefined {
+  const c = fieldOf(entity, field);
+  if (!c) return undefined;
+  if (c.references) return c.references.entity;
+  if (c.system && (field === 'createdBy' || field === 'updatedBy')) return adminSchema.options.principal;
+  return undefined;
+}
+
+/** The belongsTo relation carried by a reference field (`organizationId` -> `organization`). */
+export function belongsToOf(entity: AnyEntity, field: string): ResolvedRelation | undefined {
+  return relationsOf(entity).find((r) => r.kind === 'belongsTo' && r.field === field);
+}
+
+export const hasArchive = (entity: AnyEntity): boolean => entity.traits.has('archive');
+export const hasVersion = (entity: AnyEntity): boolean => entity.traits.has('version');

@@ -1,0 +1,80 @@
+import type { ComponentType } from 'react';
+import type { Row } from './model/entities.js';
+import type { FormFieldSpec, FormValue } from './model/form-model.js';
+
+/** Props of a custom list or detail cell. */
+export interface CellProps {
+  field: string;
+  value: unknown;
+  row: Row;
+}
+
+/** Props of a custom form field: a controlled input with the id its label points to. */
+export interface FieldProps {
+  id: string;
+  spec: FormFieldSpec;
+  value: FormValue;
+  onChange(value: FormValue): void;
+  onBlur(): void;
+  invalid: boolean;
+  /** The id of the field's error / hint text, for aria-describedby. */
+  describedBy?: string;
+}
+
+/**
+ * What an entity may change about its generic pages. Everything is optional: an entity with no
+ * entry renders from its definition alone.
+ */
+export interface EntityOverrides {
+  /** List columns in this order; listed fields not named here follow in definition order. */
+  columns?: readonly string[];
+  /** A custom cell per field, in the list and on the detail page. */
+  cells?: Record<string, ComponentType<CellProps>>;
+  /** A custom input per field, in the create and edit forms. */
+  fields?: Record<string, ComponentType<FieldProps>>;
+}
+
+function ColorSwatch({ value }: CellProps) {
+  if (typeof value !== 'string') return <span className="muted">—</span>;
+  return (
+    <span className="swatch">
+      <span className="swatch-chip" style={{ background: value }} aria-hidden="true" />
+      <code>{value}</code>
+    </span>
+  );
+}
+
+function ColorField({ id, value, onChange, onBlur, invalid, describedBy }: FieldProps) {
+  const text = typeof value === 'string' ? value : '';
+  return (
+    <span className="color-field">
+      <input
+        type="color"
+        aria-label="Pick a colour"
+        value={/^#[0-9a-f]{6}$/i.test(text) ? text : '#000000'}
+        onChange={(e) => onChange(e.target.value)}
+        onBlur={onBlur}
+      />
+      <input
+        id={id}
+        type="text"
+        value={text}
+        placeholder="#1a2b3c"
+        aria-invalid={invalid || undefined}
+        aria-describedby={describedBy}
+        onChange={(e) => onChange(e.target.value)}
+        onBlur={onBlur}
+      />
+    </span>
+  );
+}
+
+/** The registry: per entity name, its overrides. The demo shows each kind once. */
+export const overrides: Record<string, EntityOverrides> = {
+  project: { columns: ['name', 'organizationId', 'isPublic'] },
+  tag: { cells: { color: ColorSwatch }, fields: { color: ColorField } },
+};
+
+export function overridesOf(entity: string): EntityOverrides {
+  return overrides[entity] ?? {};
+}

@@ -1,0 +1,197 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import type { AnyEntity, ResolvedRelation } from '@typecrud/shared';
+import { useState } from 'react';
+import { useInvalidateAll } from '../api/invalidate.js';
+import { useEntityApi } from '../api/trpc.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
+import { FieldValue } from '../components/FieldValue.js';
+import {
+  fieldsOf,
+  hasArchive,
+  humanize,
+  pluralTitle,
+  type Row,
+  relationsOf,
+  rowLabel,
+} from '../model/entities.js';
+import { paths } from '../model/routes.js';
+import { encodeListState } from '../model/url-state.js';
+import { Link, navigate } from '../router.js';
+
+const RELATED_LIMIT = 10;
+
+/** Every relation, embedded in the one get: to-one rows, and the first rows of each to-many. */
+function detailInclude(entity: AnyEntity): Record<string, unknown> {
+  const include: Record<string, unknown> = {};
+  for (const rel of relationsOf(entity)) {
+    include[rel.name] = rel.kind === 'hasMany' || rel.kind === 'manyToMany' ? { limit: RELATED_LIMIT } : true;
+  }
+  return include;
+}
+
+function RelationSection({ rel, row }: { rel: ResolvedRelation; row: Row }) {
+  const target = rel.target;
+  const value = row[rel.name];
+  const id = String(row.id);
+  const title = rel.kind === 'hasMany' || rel.kind === 'manyToMany' ? humanize(rel.name) : humanize(rel.name);
+  let body: React.ReactNode;
+  if (rel.kind === 'hasMany' || rel.kind === 'manyToMany') {
+    const rows = Array.isArray(value) ? (value as Row[]) : [];
+    body = (
+      <>
+        {rows.length === 0 ? (
+          <p className="muted">None.</p>
+        ) : (
+          <ul className="related">
+            {rows.map((r) => (
+              <li key={String(r.id)}>
+                <Link to={paths.detail(target.name, String(r.id))}>{rowLabel(target, r)}</Link>
+              </li>
+            ))}
+          </ul>
+        )}
+        {rel.kind === 'hasMany' && rel.field && (
+          <p className="related-actions">
+            <Link
+              to={paths.list(
+                target.name,
+                encodeListState({ page: 1, size: 20, archived: false, filters: { [rel.field]: id } }),
+              )}
+            >
+              All {pluralTitle(target.name).toLowerCase()} of this {humanize(rel.source.name).toLowerCase()}
+            </Link>
+            <Link to={`${paths.create(target.name)}?${new URLSearchParams({ [rel.field]: id })}`}>
+              Add {humanize(target.name).toLowerCase()}
+            </Link>
+          </p>
+        )}
+        {rel.kind === 'manyToMany' && rows.length >= RELATED_LIMIT && (
+          <p className="muted">Showing the first {RELATED_LIMIT}.</p>
+        )}
+      </>
+    );
+  } else {
+    const related = value as Row | null | undefined;
+    body = related ? (
+      <p>
+        <Link to={paths.detail(target.name, String(related.id))}>{rowLabel(target, related)}</Link>
+      </p>
+    ) : (
+      <p className="muted">
+        None.{' '}
+        {rel.kind === 'hasOne' && rel.field && (
+          <Link to={`${paths.create(target.name)}?${new URLSearchParams({ [rel.field]: id })}`}>
+            Add {humanize(target.name).toLowerCase()}
+          </Link>
+        )}
+      </p>
+    );
+  }
+  return (
+    <section className="relation" aria-label={title}>
+      <h2>{title}</h2>
+      {body}
+    </section>
+  );
+}
+
+/** One row: every field, its relations linked, and its actions. */
+export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
+  const api = useEntityApi(entity.name);
+  const invalidateAll = useInvalidateAll();
+  const query = useQuery(api.get.queryOptions({ id, include: detailInclude(entity), withArchived: true }));
+  const archive = useMutation(api.archive.mutationOptions());
+  const restore = useMutation(api.restore.mutationOptions());
+  const remove = useMutation(api.delete.mutationOptions());
+  const [pending, setPending] = useState<'archive' | 'restore' | 'delete'>();
+  const [failure, setFailure] = useState<unknown>();
+
+  if (query.isError) return <ErrorView error={query.error} onRetry={() => query.refetch()} />;
+  if (!query.data) {
+    return (
+      <p className="loading" aria-busy="true">
+        Loading {humanize(entity.name).toLowerCase()}…
+      </p>
+    );
+  }
+  const row = query.data;
+  const archived = Boolean(row.archivedAt);
+  const name = rowLabel(entity, row);
+
+  const run = async (action: 'archive' | 'restore' | 'delete') => {
+    setFailure(undefined);
+    try {
+      if (action === 'delete') {
+        await remove.mutateAsync({ id });
+        setPending(undefined);
+        navigate(paths.list(entity.name));
+        await invalidateAll();
+        return;
+      }
+      await (action === 'archive' ? archive : restore).mutateAsync({ id });
+      await invalidateAll();
+    } catch (e) {
+      setFailure(e);
+    }
+    setPending(undefined);
+  };
+
+  return (
+    <section aria-labelledby="page-title">
+      <p className="crumbs">
+        <Link to={paths.list(entity.name)}>{pluralTitle(entity.name)}</Link> /
+      </p>
+      <header className="page-header">
+        <h1 id="page-title" tabIndex={-1}>
+          {name} {archived && <span className="badge">Archived</span>}
+        </h1>
+        <div className="actions">
+          <Link className="button primary" to={paths.edit(entity.name, id)}>
+            Edit
+          </Link>
+          {hasArchive(entity) && (
+            <button type="button" onClick={() => setPending(archived ? 'restore' : 'archive')}>
+              {archived ? 'Restore' : 'Archive'}
+            </button>
+          )}
+          <button type="button" className="danger" onClick={() => setPending('delete')}>
+            Delete
+          </button>
+        </div>
+      </header>
+      {failure !== undefined && <ErrorBanner error={failure} />}
+      <dl className="fields">
+        {fieldsOf(entity).map(([field]) => (
+          <div key={field}>
+            <dt>{field === 'id' ? 'Id' : humanize(field)}</dt>
+            <dd>
+              <FieldValue entity={entity} field={field} row={row} />
+            </dd>
+          </div>
+        ))}
+      </dl>
+      {relationsOf(entity).map((rel) => (
+        <RelationSection key={rel.name} rel={rel} row={row} />
+      ))}
+      {pending && (
+        <ConfirmDialog
+          title={`${pending === 'delete' ? 'Delete' : pending === 'archive' ? 'Archive' : 'Restore'} ${name}?`}
+          confirmLabel={pending === 'delete' ? 'Delete' : pending === 'archive' ? 'Archive' : 'Restore'}
+          danger={pending === 'delete'}
+          busy={archive.isPending || restore.isPending || remove.isPending}
+          onCancel={() => setPending(undefined)}
+          onConfirm={() => run(pending)}
+        >
+          <p>
+            {pending === 'delete'
+              ? 'This cannot be undone.'
+              : pending === 'archive'
+                ? 'It will be hidden from lists until restored.'
+                : 'It will show in lists again.'}
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}
