@@ -22,7 +22,7 @@ import type {
 import { sql } from 'kysely';
 import { badRequest, CrudError, notFound } from './errors.js';
 import type { AuditRecord, AuditSink, EntityHooks } from './hooks.js';
-import { Compiler, decodeRow, joinColumns, keysetAfter, orderSql } from './query/compile.js';
+import { Compiler, cursorValue, decodeRow, joinColumns, keysetAfter, orderSql } from './query/compile.js';
 import { type CursorCodec, queryFingerprint } from './query/cursor.js';
 import { and, metaOf, param, ref, type Sql, selectColumns } from './query/entity-meta.js';
 import { type Executor, inTransaction } from './transaction.js';
@@ -381,7 +381,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(schema: 
         pageConds.push(keysetAfter(terms, values));
       }
       const inc = c.include(entity, t0, query.include as Data | undefined);
-      const hidden = terms.flatMap((t, i) => (t.field ? [] : [sql`${t.expr} as ${sql.id(`__o${i}`)}`]));
+      const hidden = terms.flatMap((t, i) => (t.field ? [] : [sql`${cursorValue(t)} as ${sql.id(`__o${i}`)}`]));
       const offset = query.offset ? sql` offset ${query.offset}` : sql``;
       const page = sql`select ${sql.join([...selectColumns(meta, t0), ...inc.columns, ...hidden])}
         from ${table} as ${sql.id(t0)} where ${and(pageConds)}

@@ -222,7 +222,9 @@ export class Compiler {
           expr: ref(alias, c.column),
           desc,
           nullsFirst: nulls === undefined ? desc : nulls === 'first',
-          ...(path.length === 0 ? { field: key } : {}),
+          timestamp: c.config.kind === 'timestamp',
+          // a timestamp read back as a Date loses its microseconds: its cursor value comes from `cursorValue`
+          ...(path.length === 0 && c.config.kind !== 'timestamp' ? { field: key } : {}),
         });
         continue;
       }
@@ -259,7 +261,10 @@ export class Compiler {
       const { from, link } = this.relationSource(rel, alias, a);
       const nested = this.include(rel.target, a, args.include, depth + 1);
       const cols = sql.join([...selectColumns(metaOf(rel.target), a), ...nested.columns]);
-      const conds = and([link, ...this.visible(rel.target, a, args.withArchived), ...this.where(rel.target, a, args.where, ['include', name, 'where'])]);
+      // a required parent is embedded even when archived (its archivedAt says so): the row points
+      // to it and the result type promises it; archived rows of other relations are left out
+      const required = rel.kind === 'belongsTo' && !metaOf(rel.source).byField.get(rel.field!)!.config.nullable;
+      const conds = and([link, ...this.visible(rel.target, a, args.withArchived ?? required), ...this.where(rel.target, a, args.where, ['include', name, 'where'])]);
       const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       let expr: Sql;
       if (many) {
@@ -299,6 +304,13 @@ export interface OrderTerm {
   readonly desc: boolean;
   readonly nullsFirst: boolean;
   readonly field?: string | undefined;
+  /** A timestamp term: its cursor value travels as exact text, never as a millisecond Date. */
+  readonly timestamp?: boolean;
+}
+
+/** What a keyset cursor stores for a term without `field`: timestamps as UTC text to the microsecond. */
+export function cursorValue(t: OrderTerm): Sql {
+  return t.timestamp ? sql`to_char(${t.expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : t.expr;
 }
 
 export function orderSql(terms: OrderTerm[]): Sql {
