@@ -1,5 +1,11 @@
-import { type AppRouter, type AppServices, appRouter, createRequestContext, pingDatabase } from '@typecrud/server';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import {
+  type AppRouter,
+  type AppServices,
+  appRouter,
+  createRequestContext,
+  pingDatabase,
+} from '@typecrud/server';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serveAdmin } from './admin-static.js';
 import type { Config } from './config.js';
@@ -14,8 +20,15 @@ export interface AppOptions {
 }
 
 /** A tRPC-shaped error body, so the typed client reports limits as it reports any other error. */
-function trpcErrorBody(url: string, code: 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS', httpStatus: number, message: string) {
-  const error = { json: { message, code: httpStatus === 413 ? -32600 : -32029, data: { code, httpStatus, typecrud: {} } } };
+function trpcErrorBody(
+  url: string,
+  code: 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUESTS',
+  httpStatus: number,
+  message: string,
+) {
+  const error = {
+    json: { message, code: httpStatus === 413 ? -32600 : -32029, data: { code, httpStatus, typecrud: {} } },
+  };
   const batch = /[?&]batch=1/.test(url);
   if (!batch) return { error };
   const paths = (url.split('?')[0] ?? '').replace(/^\/trpc\//, '').split(',');
@@ -27,16 +40,29 @@ function trpcErrorBody(url: string, code: 'PAYLOAD_TOO_LARGE' | 'TOO_MANY_REQUES
  * with it) and /health, which checks the database.
  */
 export async function buildApp({ config, services, logger }: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ ...(logger ? { loggerInstance: logger } : { logger: false }), bodyLimit: config.BODY_LIMIT, routerOptions: { maxParamLength: 5000 } });
+  const app = Fastify({
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    bodyLimit: config.BODY_LIMIT,
+    routerOptions: { maxParamLength: 5000 },
+  });
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     if (error.statusCode === 413) {
       return reply
         .status(413)
-        .send(trpcErrorBody(request.url, 'PAYLOAD_TOO_LARGE', 413, `request body is larger than ${config.BODY_LIMIT} bytes`));
+        .send(
+          trpcErrorBody(
+            request.url,
+            'PAYLOAD_TOO_LARGE',
+            413,
+            `request body is larger than ${config.BODY_LIMIT} bytes`,
+          ),
+        );
     }
     request.log.error({ err: error }, 'request failed');
-    return reply.status(error.statusCode ?? 500).send({ error: error.statusCode && error.statusCode < 500 ? error.message : 'internal error' });
+    return reply
+      .status(error.statusCode ?? 500)
+      .send({ error: error.statusCode && error.statusCode < 500 ? error.message : 'internal error' });
   });
 
   // A batch is one HTTP request carrying several calls; past the limit it is refused whole.
@@ -46,7 +72,14 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
     if (calls > config.MAX_BATCH_SIZE) {
       return reply
         .status(413)
-        .send(trpcErrorBody(request.url, 'PAYLOAD_TOO_LARGE', 413, `a batch may carry at most ${config.MAX_BATCH_SIZE} calls (got ${calls})`));
+        .send(
+          trpcErrorBody(
+            request.url,
+            'PAYLOAD_TOO_LARGE',
+            413,
+            `a batch may carry at most ${config.MAX_BATCH_SIZE} calls (got ${calls})`,
+          ),
+        );
     }
   });
 
@@ -56,7 +89,8 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
       router: appRouter,
       createContext: ({ req }) => createRequestContext(services, req.headers.authorization),
       onError({ error, path }) {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          app.log.error({ err: error.cause ?? error, path }, 'procedure failed');
       },
     },
   } satisfies FastifyTRPCPluginOptions<AppRouter>);
@@ -71,4 +105,3 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
 
   return app;
 }
-

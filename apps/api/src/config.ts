@@ -26,7 +26,12 @@ export const configSchema = z.object({
   /** Signs bearer tokens (HS256), at least 32 characters. Required in production; generated and kept under DATA_DIR otherwise. */
   JWT_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
   /** Lifetime of a bearer token, in seconds. */
-  JWT_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 24 * 3600).default(3600),
+  JWT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(3600),
   /** The first superadmin, created on a new database (idempotent). */
   ADMIN_EMAIL: z.email().default('admin@acme.test'),
   /** The first superadmin's password; required in production, `admin-password` in development. */
@@ -44,8 +49,10 @@ export type Config = z.infer<typeof configSchema>;
 
 const productionRules = configSchema.superRefine((c, ctx) => {
   if (c.NODE_ENV !== 'production') return;
-  if (!c.JWT_SECRET) ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
-  if (!c.ADMIN_PASSWORD) ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required in production' });
+  if (!c.JWT_SECRET)
+    ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+  if (!c.ADMIN_PASSWORD)
+    ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required in production' });
 });
 
 /** Parses the environment; a bad value stops the process with one line per problem. */

@@ -1,18 +1,10 @@
 import { join } from 'node:path';
-import {
-  createAppServices,
-  createSchemaTables,
-  createSystemServices,
-  type Database,
-  ensureAdmin,
-  openDatabase,
-  seedDemo,
-} from '@typecrud/server';
-import { schema } from '@typecrud/shared';
+import { createAppServices, type Database, openDatabase } from '@typecrud/server';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { type PrepareOptions, prepareDatabase } from './prepare-database.js';
 import { developmentSecret } from './secrets.js';
 
 export interface Running {
@@ -23,15 +15,27 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Opens the database (PGlite under DATA_DIR unless DATABASE_URL is set), prepares it and listens. */
-export async function startServer(config: Config): Promise<Running> {
-  const logger = pino({ level: config.LOG_LEVEL, redact: ['req.headers.authorization', '*.password', '*.token'] });
+/**
+ * Opens the database (PGlite under DATA_DIR unless DATABASE_URL is set), migrates it to the latest
+ * migration, seeds it when it was new, and listens.
+ */
+export async function startServer(
+  config: Config,
+  options: Omit<PrepareOptions, 'log'> = {},
+): Promise<Running> {
+  const logger = pino({
+    level: config.LOG_LEVEL,
+    redact: ['req.headers.authorization', '*.password', '*.token'],
+  });
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DATABASE_POOL_SIZE,
   });
-  logger.info({ engine: database.engine, dataDir: database.engine === 'pglite' ? config.DATA_DIR : undefined }, 'database open');
+  logger.info(
+    { engine: database.engine, dataDir: database.engine === 'pglite' ? config.DATA_DIR : undefined },
+    'database open',
+  );
   const production = config.NODE_ENV === 'production';
   const services = createAppServices(database, {
     tokenSecret: config.JWT_SECRET ?? developmentSecret(config.DATA_DIR, 'jwt-secret'),
@@ -39,12 +43,14 @@ export async function startServer(config: Config): Promise<Running> {
     cursorSecret: config.CURSOR_SECRET ?? developmentSecret(config.DATA_DIR, 'cursor-secret'),
     production,
   });
-  const system = createSystemServices(database, { production });
-  if (await createSchemaTables(database.db, schema)) {
-    logger.info('created the tables of a new database');
-    const admin = await ensureAdmin(system, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD ?? 'admin-password' });
-    if (admin.created) logger.info({ email: config.ADMIN_EMAIL }, 'created the first superadmin');
-    if (config.SEED_DEMO && (await seedDemo(system, { adminId: admin.id }))) logger.info('seeded the demo organizations');
+  try {
+    await prepareDatabase(database, config, {
+      ...options,
+      log: (message, details) => logger.info(details ?? {}, message),
+    });
+  } catch (error) {
+    await database.close();
+    throw error;
   }
   const app = await buildApp({ config, services, logger });
   const address = await app.listen({ host: config.HOST, port: config.PORT });

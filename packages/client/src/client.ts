@@ -37,7 +37,8 @@ export function createClient<R extends AnyRouter>(options: ClientOptions): Typec
         maxItems: options.maxBatchSize ?? 50,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         async headers() {
-          const extra = typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
+          const extra =
+            typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
           const token = typeof options.token === 'function' ? await options.token() : options.token;
           return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
         },

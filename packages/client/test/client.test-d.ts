@@ -8,7 +8,13 @@ const api = createClient<AppRouter>({ url: 'http://127.0.0.1:1' });
 describe('client types', () => {
   it('shapes a result by its include', () => {
     const plain = api.project.get.query({ id: 'x' });
-    expectTypeOf(plain).resolves.toEqualTypeOf<import('@typecrud/shared').Result<import('@typecrud/shared').AppSchema, import('@typecrud/shared').AppSchema['project'], Record<never, never>>>();
+    expectTypeOf(plain).resolves.toEqualTypeOf<
+      import('@typecrud/shared').Result<
+        import('@typecrud/shared').AppSchema,
+        import('@typecrud/shared').AppSchema['project'],
+        Record<never, never>
+      >
+    >();
     expectTypeOf(plain).resolves.not.toHaveProperty('tags');
     const withTags = api.project.get.query({ id: 'x', include: { tags: true, organization: true } });
     expectTypeOf(withTags).resolves.toHaveProperty('tags').toEqualTypeOf<(Tag & Record<never, never>)[]>();
@@ -52,6 +58,8 @@ describe('client types', () => {
   });
 
   it('keeps custom procedures typed', () => {
-    expectTypeOf(api.release.publish.mutate).parameter(0).toEqualTypeOf<{ id: string; expectedVersion?: number | undefined }>();
+    expectTypeOf(api.release.publish.mutate)
+      .parameter(0)
+      .toEqualTypeOf<{ id: string; expectedVersion?: number | undefined }>();
   });
 });

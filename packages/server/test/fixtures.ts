@@ -1,9 +1,14 @@
 import { schema } from '@typecrud/shared';
 import { afterAll, beforeAll } from 'vitest';
-import { createCallerFactory, type ManagerContext } from '../src/core/index.js';
 import type { Engine } from '../src/core/database.js';
+import { createCallerFactory, type ManagerContext } from '../src/core/index.js';
 import { appRouter } from '../src/domain/app-router.js';
-import { type AppServices, createAppServices, createSystemServices, ensureAdmin } from '../src/domain/services.js';
+import {
+  type AppServices,
+  createAppServices,
+  createSystemServices,
+  ensureAdmin,
+} from '../src/domain/services.js';
 import { openTestDatabase, type TestDatabase } from '../src/testing/index.js';
 
 export type { AppServices };
@@ -32,10 +37,17 @@ export function useApp(engine: Engine) {
   };
   beforeAll(async () => {
     state.database = await openTestDatabase(engine, schema);
-    state.services = createAppServices(state.database, { tokenSecret: testTokenSecret, cursorSecret: 'test-secret-0123456789' });
+    state.services = createAppServices(state.database, {
+      tokenSecret: testTokenSecret,
+      cursorSecret: 'test-secret-0123456789',
+    });
     state.system = createSystemServices(state.database, { cursorSecret: 'test-secret-0123456789' });
     // A real user row, so createdBy / updatedBy references hold.
-    const admin = await ensureAdmin(state.system, { email: 'superadmin@test.local', password: adminPassword, displayName: 'Test Superadmin' });
+    const admin = await ensureAdmin(state.system, {
+      email: 'superadmin@test.local',
+      password: adminPassword,
+      displayName: 'Test Superadmin',
+    });
     state.adminId = admin.id;
     const caller = { userId: admin.id, superadmin: true, memberships: [] };
     state.ctx = { db: state.database.db, caller };

@@ -7,7 +7,9 @@ import { type Executor, inTransaction } from './transaction.js';
 export async function createSchemaTables(db: Executor, schema: Schema<EntityMap>): Promise<boolean> {
   const first = schema.ordered[0];
   if (!first) return false;
-  const { rows } = await sql<{ exists: boolean }>`select to_regclass(${first.table}) is not null as exists`.execute(db);
+  const { rows } = await sql<{
+    exists: boolean;
+  }>`select to_regclass(${first.table}) is not null as exists`.execute(db);
   if (rows[0]?.exists) return false;
   await inTransaction(db, async (trx) => {
     for (const statement of schemaDdl(schema)) await sql.raw(statement).execute(trx);

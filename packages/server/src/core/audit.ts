@@ -10,8 +10,11 @@ const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint'
 export function tableAuditSink(table: string): AuditSink {
   return async (db, records) => {
     const values = records.map(
-      (r) => sql`(${r.entity}, ${r.entityId}::uuid, ${r.action}, ${r.actorId}::uuid, ${json(r.changes)}::jsonb)`,
+      (r) =>
+        sql`(${r.entity}, ${r.entityId}::uuid, ${r.action}, ${r.actorId}::uuid, ${json(r.changes)}::jsonb)`,
     );
-    await sql`insert into ${sql.table(table)} ("entity", "entity_id", "action", "actor_id", "changes") values ${sql.join(values)}`.execute(db);
+    await sql`insert into ${sql.table(table)} ("entity", "entity_id", "action", "actor_id", "changes") values ${sql.join(values)}`.execute(
+      db,
+    );
   };
 }

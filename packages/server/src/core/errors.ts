@@ -30,7 +30,8 @@ export class CrudError extends TRPCError {
 export const notFound = (entity: string, id?: string) =>
   new CrudError('NOT_FOUND', id ? `${entity} ${id} not found` : `${entity} not found`);
 
-export const badRequest = (message: string, issues: FieldIssue[] = []) => new CrudError('BAD_REQUEST', message, { issues });
+export const badRequest = (message: string, issues: FieldIssue[] = []) =>
+  new CrudError('BAD_REQUEST', message, { issues });
 
 /** PostgreSQL error codes typecrud maps; every other code is an internal error. */
 export const pgCodes = {
@@ -58,7 +59,12 @@ interface DatabaseErrorLike {
 }
 
 export function isDatabaseError(e: unknown): e is DatabaseErrorLike {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && /^[0-9A-Z]{5}$/.test((e as { code: string }).code);
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof (e as { code?: unknown }).code === 'string' &&
+    /^[0-9A-Z]{5}$/.test((e as { code: string }).code)
+  );
 }
 
 /** Codes a transaction is retried on. */
@@ -75,37 +81,63 @@ const fieldsOf = (e: DatabaseErrorLike, info: ConstraintInfo | undefined) =>
 const mappers: Record<PgCode, Mapper> = {
   [pgCodes.uniqueViolation]: (e, info, entity) => {
     const fields = fieldsOf(e, info);
-    return new CrudError('CONFLICT', `${entity} with this ${fields.join(' + ') || 'value'} already exists`, {
-      fields,
-      issues: fields.map((f) => ({ path: [f], message: 'already exists' })),
-    }, e);
+    return new CrudError(
+      'CONFLICT',
+      `${entity} with this ${fields.join(' + ') || 'value'} already exists`,
+      {
+        fields,
+        issues: fields.map((f) => ({ path: [f], message: 'already exists' })),
+      },
+      e,
+    );
   },
   [pgCodes.foreignKeyViolation]: (e, info, entity) => {
     const fields = fieldsOf(e, info);
     if (e.detail?.includes('still referenced')) {
       const by = /from table "([^"]+)"/.exec(e.detail)?.[1] ?? info?.table ?? 'another table';
-      return new CrudError('CONFLICT', `${entity} is still referenced by ${by}; delete or move those rows first`, { fields }, e);
+      return new CrudError(
+        'CONFLICT',
+        `${entity} is still referenced by ${by}; delete or move those rows first`,
+        { fields },
+        e,
+      );
     }
-    return new CrudError('BAD_REQUEST', `${fields.join(', ') || 'a reference'} points to a row that does not exist`, {
-      fields,
-      issues: fields.map((f) => ({ path: [f], message: 'refers to a row that does not exist' })),
-    }, e);
+    return new CrudError(
+      'BAD_REQUEST',
+      `${fields.join(', ') || 'a reference'} points to a row that does not exist`,
+      {
+        fields,
+        issues: fields.map((f) => ({ path: [f], message: 'refers to a row that does not exist' })),
+      },
+      e,
+    );
   },
   [pgCodes.notNullViolation]: (e) =>
-    new CrudError('BAD_REQUEST', `${e.column ?? 'a field'} is required`, {
-      issues: [{ path: [e.column ?? ''], message: 'is required' }],
-    }, e),
+    new CrudError(
+      'BAD_REQUEST',
+      `${e.column ?? 'a field'} is required`,
+      {
+        issues: [{ path: [e.column ?? ''], message: 'is required' }],
+      },
+      e,
+    ),
   [pgCodes.checkViolation]: (e, info) => {
     const fields = fieldsOf(e, info);
-    return new CrudError('BAD_REQUEST', `${fields.join(', ') || 'a value'} is not allowed`, {
-      fields,
-      issues: fields.map((f) => ({ path: [f], message: 'is not an allowed value' })),
-    }, e);
+    return new CrudError(
+      'BAD_REQUEST',
+      `${fields.join(', ') || 'a value'} is not allowed`,
+      {
+        fields,
+        issues: fields.map((f) => ({ path: [f], message: 'is not an allowed value' })),
+      },
+      e,
+    );
   },
   [pgCodes.invalidText]: (e) => new CrudError('BAD_REQUEST', 'a value has the wrong format', {}, e),
   [pgCodes.stringTooLong]: (e) => new CrudError('BAD_REQUEST', 'a value is too long', {}, e),
   [pgCodes.numericOutOfRange]: (e) => new CrudError('BAD_REQUEST', 'a number is out of range', {}, e),
-  [pgCodes.serializationFailure]: (e) => new CrudError('CONFLICT', 'a concurrent change interfered; try again', {}, e),
+  [pgCodes.serializationFailure]: (e) =>
+    new CrudError('CONFLICT', 'a concurrent change interfered; try again', {}, e),
   [pgCodes.deadlock]: (e) => new CrudError('CONFLICT', 'a concurrent change interfered; try again', {}, e),
   [pgCodes.queryCanceled]: (e) => new CrudError('TIMEOUT', 'the query took too long', {}, e),
 };

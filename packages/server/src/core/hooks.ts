@@ -7,9 +7,15 @@ import type { ManagerContext } from './manager.js';
  * the write remains); an `after` hook may write more rows in the same transaction.
  */
 export interface EntityHooks<S extends EntityMap, E extends AnyEntity> {
-  beforeCreate?(data: CreateInput<S, E>, ctx: ManagerContext): CreateInput<S, E> | undefined | Promise<CreateInput<S, E> | undefined>;
+  beforeCreate?(
+    data: CreateInput<S, E>,
+    ctx: ManagerContext,
+  ): CreateInput<S, E> | undefined | Promise<CreateInput<S, E> | undefined>;
   afterCreate?(row: Row<E>, ctx: ManagerContext): void | Promise<void>;
-  beforeUpdate?(input: { id: string; data: UpdateData<E> }, ctx: ManagerContext): UpdateData<E> | undefined | Promise<UpdateData<E> | undefined>;
+  beforeUpdate?(
+    input: { id: string; data: UpdateData<E> },
+    ctx: ManagerContext,
+  ): UpdateData<E> | undefined | Promise<UpdateData<E> | undefined>;
   afterUpdate?(row: Row<E>, ctx: ManagerContext): void | Promise<void>;
   beforeDelete?(input: { id: string }, ctx: ManagerContext): void | Promise<void>;
   afterDelete?(input: { id: string }, ctx: ManagerContext): void | Promise<void>;
@@ -18,7 +24,10 @@ export interface EntityHooks<S extends EntityMap, E extends AnyEntity> {
 export type Hooks<S extends EntityMap> = { [N in keyof S & string]?: EntityHooks<S, S[N]> };
 
 /** Defines hooks for entities of a schema, typed by their DTOs. */
-export function defineHooks<S extends EntityMap>(_schema: import('@typecrud/shared').Schema<S>, hooks: Hooks<S>): Hooks<S> {
+export function defineHooks<S extends EntityMap>(
+  _schema: import('@typecrud/shared').Schema<S>,
+  hooks: Hooks<S>,
+): Hooks<S> {
   return hooks;
 }
 

@@ -40,37 +40,64 @@ const managerContext = (ctx: RequestContext): ManagerContext => ({ db: ctx.db, c
 export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
   schema: Schema<S>,
   name: N,
-  options: { /** Let signed-out callers in (their policies still decide); default: UNAUTHORIZED. */ public?: boolean } = {},
+  options: {
+    /** Let signed-out callers in (their policies still decide); default: UNAUTHORIZED. */ public?: boolean;
+  } = {},
 ) {
   type E = S[N];
   const procedure = options.public ? publicProcedure : authedProcedure;
   const dto = schema.dto(name);
-  const m = (ctx: RequestContext) => (ctx.services.managers as Record<string, unknown>)[name] as Manager<S, E>;
+  const m = (ctx: RequestContext) =>
+    (ctx.services.managers as Record<string, unknown>)[name] as Manager<S, E>;
   return {
-    create: procedure.input(dto.create).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).create(managerContext(ctx), input as CreateInput<S, E>)),
+    create: procedure
+      .input(dto.create)
+      .mutation(
+        ({ ctx, input }): Promise<Row<E>> => m(ctx).create(managerContext(ctx), input as CreateInput<S, E>),
+      ),
     createMany: procedure
       .input(dto.createMany)
       .mutation(({ ctx, input }) => m(ctx).createMany(managerContext(ctx), input as CreateInput<S, E>[])),
     get: procedure
       .input(dto.get)
-      .query(({ ctx, input }) => m(ctx).get(managerContext(ctx), input as GetQuery<S, E>) as Promise<GetOutput<S, E>>),
+      .query(
+        ({ ctx, input }) =>
+          m(ctx).get(managerContext(ctx), input as GetQuery<S, E>) as Promise<GetOutput<S, E>>,
+      ),
     list: procedure
       .input(dto.list.optional())
-      .query(({ ctx, input }) => m(ctx).list(managerContext(ctx), (input ?? {}) as ListQuery<S, E>) as Promise<ListOutput<S, E>>),
+      .query(
+        ({ ctx, input }) =>
+          m(ctx).list(managerContext(ctx), (input ?? {}) as ListQuery<S, E>) as Promise<ListOutput<S, E>>,
+      ),
     count: procedure
       .input(dto.count.optional())
       .query(({ ctx, input }) => m(ctx).count(managerContext(ctx), (input ?? {}) as CountQuery<S, E>)),
-    update: procedure.input(dto.update).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).update(managerContext(ctx), input as UpdateInput<E>)),
+    update: procedure
+      .input(dto.update)
+      .mutation(
+        ({ ctx, input }): Promise<Row<E>> => m(ctx).update(managerContext(ctx), input as UpdateInput<E>),
+      ),
     updateMany: procedure
       .input(dto.updateMany)
       .mutation(({ ctx, input }) => m(ctx).updateMany(managerContext(ctx), input as UpdateManyInput<S, E>)),
-    delete: procedure.input(dto.id).mutation(({ ctx, input }) => m(ctx).delete(managerContext(ctx), input as IdInput)),
+    delete: procedure
+      .input(dto.id)
+      .mutation(({ ctx, input }) => m(ctx).delete(managerContext(ctx), input as IdInput)),
     deleteMany: procedure
       .input(dto.deleteMany)
       .mutation(({ ctx, input }) => m(ctx).deleteMany(managerContext(ctx), input as { where: Where<S, E> })),
-    archive: procedure.input(dto.id).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).archive(managerContext(ctx), input as IdInput)),
-    restore: procedure.input(dto.id).mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).restore(managerContext(ctx), input as IdInput)),
-    connect: procedure.input(dto.connect).mutation(({ ctx, input }) => m(ctx).connect(managerContext(ctx), input)),
-    disconnect: procedure.input(dto.connect).mutation(({ ctx, input }) => m(ctx).disconnect(managerContext(ctx), input)),
+    archive: procedure
+      .input(dto.id)
+      .mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).archive(managerContext(ctx), input as IdInput)),
+    restore: procedure
+      .input(dto.id)
+      .mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).restore(managerContext(ctx), input as IdInput)),
+    connect: procedure
+      .input(dto.connect)
+      .mutation(({ ctx, input }) => m(ctx).connect(managerContext(ctx), input)),
+    disconnect: procedure
+      .input(dto.connect)
+      .mutation(({ ctx, input }) => m(ctx).disconnect(managerContext(ctx), input)),
   };
 }

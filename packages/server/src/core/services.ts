@@ -45,10 +45,16 @@ export interface ServicesOptions<S extends EntityMap> {
   tokens?: TokenService | undefined;
 }
 
-export function createServices<S extends EntityMap>(schema: Schema<S>, database: Database, options: ServicesOptions<S>): Services<S> {
-  if (!options?.policies) throw new Error("createServices: policies are required (pass 'unrestricted' to allow every call)");
+export function createServices<S extends EntityMap>(
+  schema: Schema<S>,
+  database: Database,
+  options: ServicesOptions<S>,
+): Services<S> {
+  if (!options?.policies)
+    throw new Error("createServices: policies are required (pass 'unrestricted' to allow every call)");
   const cursors = createCursorCodec(options.cursorSecret ?? crypto.randomUUID());
-  const policies = options.policies === 'unrestricted' ? undefined : (options.policies as unknown as Policies<EntityMap>);
+  const policies =
+    options.policies === 'unrestricted' ? undefined : (options.policies as unknown as Policies<EntityMap>);
   if (policies) {
     for (const name of Object.keys(schema.entities)) {
       if (!policies[name]) throw new Error(`createServices: entity ${name} has no policy`);
@@ -85,7 +91,10 @@ export interface RequestContext {
 }
 
 /** The managers of `schema`, typed, from a request's context (custom procedures use this). */
-export function managersOf<S extends EntityMap>(schema: Schema<S>, ctx: RequestContext): Services<S>['managers'] {
+export function managersOf<S extends EntityMap>(
+  schema: Schema<S>,
+  ctx: RequestContext,
+): Services<S>['managers'] {
   if (ctx.services.schema !== (schema as unknown)) throw new Error('the context serves another schema');
   return ctx.services.managers as unknown as Services<S>['managers'];
 }

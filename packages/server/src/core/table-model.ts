@@ -109,7 +109,12 @@ function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
   }));
   const uniques: UniqueModel[] = [];
   for (const [field, c] of fields) {
-    if (c.unique) uniques.push({ name: constraintName(t, [columnName(field)], 'key'), columns: [columnName(field)], fields: [field] });
+    if (c.unique)
+      uniques.push({
+        name: constraintName(t, [columnName(field)], 'key'),
+        columns: [columnName(field)],
+        fields: [field],
+      });
   }
   for (const group of entity.uniques) {
     const cols = group.map(columnName);
@@ -147,7 +152,10 @@ function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
   const uniqueLeads = new Set(uniques.map((u) => u.columns[0]));
   const indexes: IndexModel[] = fields
     .filter(([field, c]) => c.index && !uniqueLeads.has(columnName(field)))
-    .map(([field]) => ({ name: constraintName(t, [columnName(field)], 'idx'), columns: [columnName(field)] }));
+    .map(([field]) => ({
+      name: constraintName(t, [columnName(field)], 'idx'),
+      columns: [columnName(field)],
+    }));
   return {
     name: t,
     entity: entity.name,
@@ -176,8 +184,20 @@ export function tableModels(schema: Schema<EntityMap>): TableModel[] {
       primaryKey: { name: `${j.table}_pkey`, columns: cols },
       uniques: [],
       foreignKeys: [
-        { name: constraintName(j.table, [j.left.column], 'fkey'), column: j.left.column, field: j.left.column, references: j.left.entity.table, onDelete: 'cascade' },
-        { name: constraintName(j.table, [j.right.column], 'fkey'), column: j.right.column, field: j.right.column, references: j.right.entity.table, onDelete: 'cascade' },
+        {
+          name: constraintName(j.table, [j.left.column], 'fkey'),
+          column: j.left.column,
+          field: j.left.column,
+          references: j.left.entity.table,
+          onDelete: 'cascade',
+        },
+        {
+          name: constraintName(j.table, [j.right.column], 'fkey'),
+          column: j.right.column,
+          field: j.right.column,
+          references: j.right.entity.table,
+          onDelete: 'cascade',
+        },
       ],
       checks: [],
       indexes: [{ name: constraintName(j.table, [j.right.column], 'idx'), columns: [j.right.column] }],
@@ -194,13 +214,15 @@ export function quoteIdent(name: string): string {
 export function createTableSql(t: TableModel): string[] {
   const q = quoteIdent;
   const lines = t.columns.map(
-    (c) => `  ${q(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`,
+    (c) =>
+      `  ${q(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`,
   );
   lines.push(`  constraint ${q(t.primaryKey.name)} primary key (${t.primaryKey.columns.map(q).join(', ')})`);
   for (const u of t.uniques) lines.push(`  constraint ${q(u.name)} unique (${u.columns.map(q).join(', ')})`);
   for (const c of t.checks) lines.push(`  constraint ${q(c.name)} check (${c.expression})`);
   const out = [`create table ${q(t.name)} (\n${lines.join(',\n')}\n)`];
-  for (const i of t.indexes) out.push(`create index ${q(i.name)} on ${q(t.name)} (${i.columns.map(q).join(', ')})`);
+  for (const i of t.indexes)
+    out.push(`create index ${q(i.name)} on ${q(t.name)} (${i.columns.map(q).join(', ')})`);
   if (t.comment) out.push(`comment on table ${q(t.name)} is ${quoteLiteral(t.comment)}`);
   for (const c of t.columns) {
     if (c.comment) out.push(`comment on column ${q(t.name)}.${q(c.name)} is ${quoteLiteral(c.comment)}`);

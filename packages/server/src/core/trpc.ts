@@ -11,7 +11,10 @@ const isZodError = (e: unknown): e is ZodLikeError =>
   typeof e === 'object' && e !== null && Array.isArray((e as { issues?: unknown }).issues);
 
 const issuesOf = (e: ZodLikeError): FieldIssue[] =>
-  e.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'number' ? p : String(p))), message: i.message }));
+  e.issues.map((i) => ({
+    path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+    message: i.message,
+  }));
 
 /** The `data.typecrud` part of every error shape the client receives. */
 export type ErrorData = ErrorDetails;
@@ -38,7 +41,9 @@ export const createCallerFactory = t.createCallerFactory;
 
 /** The underlying error of a failed call: the thrown value tRPC wrapped, or the tRPC error itself. */
 function unwrap(error: TRPCError): unknown {
-  return error.code === 'INTERNAL_SERVER_ERROR' && !(error instanceof CrudError) && error.cause ? error.cause : error;
+  return error.code === 'INTERNAL_SERVER_ERROR' && !(error instanceof CrudError) && error.cause
+    ? error.cause
+    : error;
 }
 
 /**
@@ -51,7 +56,11 @@ const crud = t.middleware(async ({ ctx, next, type, path }) => {
     const mapped = toApiError(e, entity, ctx.services.constraints as Map<string, never>);
     if (mapped.code === 'INTERNAL_SERVER_ERROR' && mapped.cause && !ctx.services.production) {
       // outside production, keep the cause's message for the developer
-      return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (mapped.cause as Error).message ?? 'internal error', cause: mapped.cause });
+      return new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: (mapped.cause as Error).message ?? 'internal error',
+        cause: mapped.cause,
+      });
     }
     return mapped;
   };

@@ -23,7 +23,9 @@ const stats = authedProcedure.input(z.strictObject({ projectId: z.uuid() })).que
   await managersOf(schema, ctx).project.get(ctx, { id: input.projectId });
   const { rows } = await sql<{ status: string; count: number }>`
     select status, count(*)::int as count from release
-    where project_id = ${input.projectId} and archived_at is null group by status order by status`.execute(ctx.db);
+    where project_id = ${input.projectId} and archived_at is null group by status order by status`.execute(
+    ctx.db,
+  );
   return rows;
 });
 

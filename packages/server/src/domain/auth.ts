@@ -33,11 +33,15 @@ export async function loadPrincipal(db: Executor, userId: string): Promise<Princ
  * The context of one HTTP request: the caller from a bearer token, or none. A token that is
  * expired, malformed, wrongly signed or names a removed user is UNAUTHORIZED (never anonymous).
  */
-export async function createRequestContext(services: Services<AppSchema>, authorization: string | undefined): Promise<RequestContext> {
+export async function createRequestContext(
+  services: Services<AppSchema>,
+  authorization: string | undefined,
+): Promise<RequestContext> {
   const base = { services, db: services.database.db };
   if (!authorization) return { ...base, caller: null };
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-  if (!match || !services.tokens) throw new CrudError('UNAUTHORIZED', 'the authorization header must be "Bearer <token>"');
+  if (!match || !services.tokens)
+    throw new CrudError('UNAUTHORIZED', 'the authorization header must be "Bearer <token>"');
   const userId = await services.tokens.verify(match[1]!);
   const caller = await loadPrincipal(services.database.db, userId);
   if (!caller) throw new CrudError('UNAUTHORIZED', 'the user of this token no longer exists');
@@ -46,7 +50,9 @@ export async function createRequestContext(services: Services<AppSchema>, author
 
 /** Sets a user's password hash (the only way it is written). */
 export async function setPassword(db: Executor, userId: string, plain: string): Promise<void> {
-  await sql`update app_user set password_hash = ${await hashPassword(plain)} where id = ${userId}::uuid`.execute(db);
+  await sql`update app_user set password_hash = ${await hashPassword(plain)} where id = ${userId}::uuid`.execute(
+    db,
+  );
 }
 
 const invalidCredentials = () => new CrudError('UNAUTHORIZED', 'invalid email or password');
@@ -58,10 +64,12 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       if (!ctx.services.tokens) throw new CrudError('NOT_IMPLEMENTED', 'sign-in is not configured');
       const { rows } = await sql<{ id: string; password_hash: string | null }>`
-        select id, password_hash from app_user where email = ${input.email} and archived_at is null`.execute(ctx.db);
+        select id, password_hash from app_user where email = ${input.email} and archived_at is null`.execute(
+        ctx.db,
+      );
       const found = rows[0];
       const ok = await verifyPassword(input.password, found?.password_hash ?? (await decoyHash));
-      if (!found || !found.password_hash || !ok) throw invalidCredentials();
+      if (!found?.password_hash || !ok) throw invalidCredentials();
       const caller = await loadPrincipal(ctx.db, found.id);
       const { token, expiresAt } = await ctx.services.tokens.issue(found.id);
       const user = await managersOf(schema, ctx).user.get({ db: ctx.db, caller }, { id: found.id });
@@ -77,7 +85,9 @@ export const authRouter = router({
   changePassword: authedProcedure
     .input(z.strictObject({ currentPassword: z.string().max(200), newPassword: password }))
     .mutation(async ({ ctx, input }) => {
-      const { rows } = await sql<{ password_hash: string | null }>`select password_hash from app_user where id = ${ctx.caller.userId}::uuid`.execute(ctx.db);
+      const { rows } = await sql<{
+        password_hash: string | null;
+      }>`select password_hash from app_user where id = ${ctx.caller.userId}::uuid`.execute(ctx.db);
       const hash = rows[0]?.password_hash;
       if (!hash || !(await verifyPassword(input.currentPassword, hash))) throw invalidCredentials();
       await setPassword(ctx.db, ctx.caller.userId, input.newPassword);

@@ -1,4 +1,4 @@
-import { type AppSchema, type OrgRole } from '@typecrud/shared';
+import type { AppSchema, OrgRole } from '@typecrud/shared';
 import { type Executor, inTransaction, type Services } from '../core/index.js';
 import { setPassword } from './auth.js';
 
@@ -9,11 +9,19 @@ export const demoPassword = 'demo-password';
  * Demo data through system services: two organizations with members of every role, projects
  * (some public), tags and releases. Returns false, changing nothing, when it ran before.
  */
-export async function seedDemo(services: Services<AppSchema>, options: { adminId?: string } = {}, db: Executor = services.database.db): Promise<boolean> {
+export async function seedDemo(
+  services: Services<AppSchema>,
+  options: { adminId?: string } = {},
+  db: Executor = services.database.db,
+): Promise<boolean> {
   const m = services.managers;
   return inTransaction(db, async (trx) => {
     const ctx = { db: trx, caller: null };
-    const existing = await m.organization.list(ctx, { where: { slug: 'acme' }, limit: 1, withArchived: true });
+    const existing = await m.organization.list(ctx, {
+      where: { slug: 'acme' },
+      limit: 1,
+      withArchived: true,
+    });
     if (existing.items.length > 0) return false;
     const tags = await m.tag.createMany(ctx, [
       { label: 'backend', color: '#3355aa' },
@@ -28,20 +36,31 @@ export async function seedDemo(services: Services<AppSchema>, options: { adminId
     ];
     const users = new Map<string, string>();
     for (const [email, displayName] of people) {
-      const u = await m.user.create(ctx, { email, displayName, profile: { create: { bio: `${displayName}, demo user.`, timezone: 'Europe/London' } } });
+      const u = await m.user.create(ctx, {
+        email,
+        displayName,
+        profile: { create: { bio: `${displayName}, demo user.`, timezone: 'Europe/London' } },
+      });
       await setPassword(trx, u.id, demoPassword);
       users.set(email, u.id);
     }
     const orgs = [
-      { name: 'Acme', slug: 'acme', projects: ['Rocket', 'Anvil', 'Magnet', 'Catapult', 'Tornado'], domain: 'acme.test' },
+      {
+        name: 'Acme',
+        slug: 'acme',
+        projects: ['Rocket', 'Anvil', 'Magnet', 'Catapult', 'Tornado'],
+        domain: 'acme.test',
+      },
       { name: 'Globex', slug: 'globex', projects: ['Hammock', 'Volcano'], domain: 'globex.test' },
     ];
     for (const o of orgs) {
       const org = await m.organization.create(ctx, { name: o.name, slug: o.slug });
       for (const [email, , role] of people) {
-        if (email.endsWith(o.domain)) await m.membership.create(ctx, { organizationId: org.id, userId: users.get(email)!, role });
+        if (email.endsWith(o.domain))
+          await m.membership.create(ctx, { organizationId: org.id, userId: users.get(email)!, role });
       }
-      if (options.adminId) await m.membership.create(ctx, { organizationId: org.id, userId: options.adminId, role: 'owner' });
+      if (options.adminId)
+        await m.membership.create(ctx, { organizationId: org.id, userId: options.adminId, role: 'owner' });
       for (const [i, name] of o.projects.entries()) {
         const project = await m.project.create(ctx, {
           organizationId: org.id,

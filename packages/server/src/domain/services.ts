@@ -1,4 +1,5 @@
 import { type AppSchema, policies, schema } from '@typecrud/shared';
+import { sql } from 'kysely';
 import {
   createServices,
   createTokenService,
@@ -8,7 +9,6 @@ import {
   type Services,
   tableAuditSink,
 } from '../core/index.js';
-import { sql } from 'kysely';
 import { setPassword } from './auth.js';
 
 export type AppServices = Services<AppSchema>;
@@ -20,7 +20,9 @@ export const hooks = defineHooks(schema, {
     async afterCreate(org, ctx) {
       if (!ctx.caller || ctx.caller.superadmin) return;
       await sql`insert into membership (organization_id, user_id, role, created_by, updated_by)
-        values (${org.id}::uuid, ${ctx.caller.userId}::uuid, 'owner', ${ctx.caller.userId}::uuid, ${ctx.caller.userId}::uuid)`.execute(ctx.db);
+        values (${org.id}::uuid, ${ctx.caller.userId}::uuid, 'owner', ${ctx.caller.userId}::uuid, ${ctx.caller.userId}::uuid)`.execute(
+        ctx.db,
+      );
     },
   },
   release: {
@@ -52,7 +54,10 @@ export function createAppServices(database: Database, options: AppServicesOption
  * Services for the system itself (seeding, the CLI): the same hooks and audit log, but no
  * policies, since no user is calling. Never hand these to a request.
  */
-export function createSystemServices(database: Database, options: Omit<AppServicesOptions, 'tokenSecret'> = {}): AppServices {
+export function createSystemServices(
+  database: Database,
+  options: Omit<AppServicesOptions, 'tokenSecret'> = {},
+): AppServices {
   return createServices(schema, database, { policies: 'unrestricted', ...common(options) });
 }
 
@@ -72,13 +77,24 @@ export interface AdminAccount {
 }
 
 /** The first superadmin, through system services: created once (an existing account keeps its password). */
-export async function ensureAdmin(services: AppServices, account: AdminAccount): Promise<{ id: string; created: boolean }> {
+export async function ensureAdmin(
+  services: AppServices,
+  account: AdminAccount,
+): Promise<{ id: string; created: boolean }> {
   const users = services.managers.user;
   return inTransaction(services.database.db, async (db) => {
     const ctx = { db, caller: null };
-    const existing = await users.list(ctx, { where: { email: account.email.toLowerCase() }, limit: 1, withArchived: true });
+    const existing = await users.list(ctx, {
+      where: { email: account.email.toLowerCase() },
+      limit: 1,
+      withArchived: true,
+    });
     if (existing.items[0]) return { id: existing.items[0].id, created: false };
-    const user = await users.create(ctx, { email: account.email, displayName: account.displayName ?? 'Administrator', role: 'superadmin' });
+    const user = await users.create(ctx, {
+      email: account.email,
+      displayName: account.displayName ?? 'Administrator',
+      role: 'superadmin',
+    });
     await setPassword(db, user.id, account.password);
     return { id: user.id, created: true };
   });

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { type AnyField, baseConfig, type Field, type FieldConfig, type FieldFlag, type FieldKind, makeField } from './field.js';
+import {
+  type AnyField,
+  baseConfig,
+  type Field,
+  type FieldConfig,
+  type FieldFlag,
+  type FieldKind,
+  makeField,
+} from './field.js';
 import type { AnyRelation } from './relation.js';
 
 /** Standard fields an entity opts into. `id` (uuid) is always present. */
@@ -86,7 +94,9 @@ export interface EntityInput<N extends string, F extends FieldMap, Tr extends Tr
 
 const defaultLimits: EntityLimits = { defaultLimit: 20, maxLimit: 100, maxBatch: 1000 };
 
-function systemField<T, K extends FieldKind, F extends FieldFlag>(config: Omit<FieldConfig, keyof typeof baseConfig> & Partial<FieldConfig>): Field<T, K, F> {
+function systemField<T, K extends FieldKind, F extends FieldFlag>(
+  config: Omit<FieldConfig, keyof typeof baseConfig> & Partial<FieldConfig>,
+): Field<T, K, F> {
   return makeField<T, K, F>({ ...baseConfig, system: true, ...config });
 }
 
@@ -95,14 +105,42 @@ const timestamp = () => z.date();
 /** The runtime fields of each trait. */
 function traitFields(traits: ReadonlySet<Trait>): FieldMap {
   const out: FieldMap = {
-    id: systemField({ kind: 'uuid', schema: z.uuid(), hasDefault: true, sqlDefault: 'gen_random_uuid()', filterable: true, sortable: true, listed: true }),
+    id: systemField({
+      kind: 'uuid',
+      schema: z.uuid(),
+      hasDefault: true,
+      sqlDefault: 'gen_random_uuid()',
+      filterable: true,
+      sortable: true,
+      listed: true,
+    }),
   };
   if (traits.has('timestamps')) {
-    out.createdAt = systemField({ kind: 'timestamp', schema: timestamp(), hasDefault: true, sqlDefault: 'now()', filterable: true, sortable: true });
-    out.updatedAt = systemField({ kind: 'timestamp', schema: timestamp(), hasDefault: true, sqlDefault: 'now()', filterable: true, sortable: true });
+    out.createdAt = systemField({
+      kind: 'timestamp',
+      schema: timestamp(),
+      hasDefault: true,
+      sqlDefault: 'now()',
+      filterable: true,
+      sortable: true,
+    });
+    out.updatedAt = systemField({
+      kind: 'timestamp',
+      schema: timestamp(),
+      hasDefault: true,
+      sqlDefault: 'now()',
+      filterable: true,
+      sortable: true,
+    });
   }
   if (traits.has('version')) {
-    out.version = systemField({ kind: 'int', schema: z.number().int(), hasDefault: true, sqlDefault: '1', listed: true });
+    out.version = systemField({
+      kind: 'int',
+      schema: z.number().int(),
+      hasDefault: true,
+      sqlDefault: '1',
+      listed: true,
+    });
   }
   if (traits.has('audit')) {
     out.createdBy = systemField({ kind: 'uuid', schema: z.uuid(), nullable: true, filterable: true });
@@ -118,7 +156,13 @@ function traitFields(traits: ReadonlySet<Trait>): FieldMap {
     });
   }
   if (traits.has('archive')) {
-    out.archivedAt = systemField({ kind: 'timestamp', schema: timestamp(), nullable: true, filterable: true, sortable: true });
+    out.archivedAt = systemField({
+      kind: 'timestamp',
+      schema: timestamp(),
+      nullable: true,
+      filterable: true,
+      sortable: true,
+    });
   }
   return out;
 }

@@ -105,7 +105,8 @@ export function makeField<T, K extends FieldKind, F extends FieldFlag>(config: F
 
 /** The SQL literal of a default value, or undefined where the default is applied by the DTO only. */
 function sqlLiteral(value: unknown): string | undefined {
-  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'boolean' || typeof value === 'number' || typeof value === 'bigint')
+    return String(value);
   if (typeof value === 'string') return `'${value.replaceAll("'", "''")}'`;
   return undefined;
 }
@@ -148,12 +149,19 @@ export const f = {
   /** Long free text, trimmed, may be empty; `text` with a length check. */
   text(options: { max?: number } = {}): Field<string, 'text'> {
     const max = options.max ?? 4096;
-    const schema = z.string().trim().max(max, { error: `must be at most ${max} characters` });
+    const schema = z
+      .string()
+      .trim()
+      .max(max, { error: `must be at most ${max} characters` });
     return makeField({ ...baseConfig, kind: 'text', schema, maxLength: max });
   },
   /** An email address, trimmed and lower-cased; `varchar(320)`. */
   email(): Field<string, 'email'> {
-    const schema = z.string().trim().toLowerCase().pipe(z.email({ error: 'must be a valid email address' }));
+    const schema = z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.email({ error: 'must be a valid email address' }));
     return makeField({ ...baseConfig, kind: 'email', schema, maxLength: 320 });
   },
   /** A uuid value (not a reference: see `ref`). */
@@ -174,8 +182,10 @@ export const f = {
   /** A 32-bit integer. */
   int(options: { min?: number; max?: number } = {}): Field<number, 'int'> {
     let schema = z.number({ error: 'must be a number' }).int({ error: 'must be an integer' });
-    if (options.min !== undefined) schema = schema.min(options.min, { error: `must be at least ${options.min}` });
-    if (options.max !== undefined) schema = schema.max(options.max, { error: `must be at most ${options.max}` });
+    if (options.min !== undefined)
+      schema = schema.min(options.min, { error: `must be at least ${options.min}` });
+    if (options.max !== undefined)
+      schema = schema.max(options.max, { error: `must be at most ${options.max}` });
     return makeField({ ...baseConfig, kind: 'int', schema });
   },
   /** A 64-bit integer, carried as bigint end to end. */
@@ -192,7 +202,11 @@ export const f = {
     return makeField({ ...baseConfig, kind: 'numeric', schema, precision: [precision, scale] });
   },
   boolean(): Field<boolean, 'boolean'> {
-    return makeField({ ...baseConfig, kind: 'boolean', schema: z.boolean({ error: 'must be true or false' }) });
+    return makeField({
+      ...baseConfig,
+      kind: 'boolean',
+      schema: z.boolean({ error: 'must be true or false' }),
+    });
   },
   /** One of a fixed set of strings; a CHECK constraint in the table. */
   enum<const V extends readonly [string, ...string[]]>(values: V): Field<V[number], 'enum'> {

@@ -15,7 +15,11 @@ export interface RelationConfig {
 }
 
 /** A relation, typed by its kind, target entity name and (for belongsTo/hasMany/hasOne) reference field. */
-export interface Relation<K extends RelationKind = RelationKind, T extends string = string, FK extends string = string> {
+export interface Relation<
+  K extends RelationKind = RelationKind,
+  T extends string = string,
+  FK extends string = string,
+> {
   readonly config: RelationConfig;
   readonly _kind?: K;
   readonly _target?: T;

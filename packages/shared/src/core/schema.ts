@@ -98,7 +98,8 @@ export interface Schema<S extends EntityMap> {
 export function defineSchema<const S extends EntityMap>(entities: S, options: SchemaOptions = {}): Schema<S> {
   const byName = new Map<string, AnyEntity>(Object.values(entities).map((e) => [e.name, e]));
   for (const [key, e] of Object.entries(entities)) {
-    if (key !== e.name) throw new Error(`schema: key '${key}' holds entity '${e.name}'; use its name as the key`);
+    if (key !== e.name)
+      throw new Error(`schema: key '${key}' holds entity '${e.name}'; use its name as the key`);
   }
   const get = (name: string): AnyEntity => {
     const e = byName.get(name);
@@ -111,7 +112,9 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
   const resolved = new Map<string, Map<string, ResolvedRelation>>();
   for (const source of byName.values()) {
     const rels = new Map<string, ResolvedRelation>();
-    for (const [name, rel] of Object.entries(source.relations as Record<string, { config: import('./relation.js').RelationConfig }>)) {
+    for (const [name, rel] of Object.entries(
+      source.relations as Record<string, { config: import('./relation.js').RelationConfig }>,
+    )) {
       const cfg = rel.config;
       const where = `entity ${source.name}, relation ${name}`;
       const target = byName.get(cfg.target);
@@ -142,7 +145,8 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
             left: { entity: source, column: `${source.table}_id` },
             right: { entity: target, column: `${target.table}_id` },
           };
-          if (join.left.column === join.right.column) throw new Error(`${where}: self many-to-many is not supported`);
+          if (join.left.column === join.right.column)
+            throw new Error(`${where}: self many-to-many is not supported`);
           joinTables.set(table, join);
         } else if (
           !(join.left.entity === target && join.right.entity === source) &&
@@ -419,13 +423,17 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
   const create = z.strictObject(createShape);
 
   const updateShape: Record<string, z.ZodType> = {};
-  for (const [name, c] of writable) updateShape[name] = (c.nullable ? c.schema.nullable() : c.schema).optional();
+  for (const [name, c] of writable)
+    updateShape[name] = (c.nullable ? c.schema.nullable() : c.schema).optional();
   const fieldsOnly = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
     error: 'at least one field to change is required',
   });
   for (const rel of rels) {
     if (rel.kind === 'manyToMany') {
-      updateShape[rel.name] = z.strictObject({ connect: ids, disconnect: ids, set: ids }).partial().optional();
+      updateShape[rel.name] = z
+        .strictObject({ connect: ids, disconnect: ids, set: ids })
+        .partial()
+        .optional();
     }
   }
   const data = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
@@ -450,7 +458,9 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
         .number()
         .int()
         .min(0)
-        .max(queryLimits.maxOffset, { error: `offset must be at most ${queryLimits.maxOffset}; use the cursor` })
+        .max(queryLimits.maxOffset, {
+          error: `offset must be at most ${queryLimits.maxOffset}; use the cursor`,
+        })
         .optional(),
       cursor: z.string().max(4096).optional(),
       withTotal: z.boolean().optional(),

@@ -10,9 +10,8 @@ type FlagsOf<Fd extends AnyField> = NonNullable<Fd['_flags']>;
 type KindOf<Fd extends AnyField> = NonNullable<Fd['_kind']>;
 
 /** The value a field holds when read: its type, or null where it is nullable. */
-export type FieldValue<Fd extends AnyField> = 'null' extends FlagsOf<Fd>
-  ? NonNullable<Fd['_type']> | null
-  : NonNullable<Fd['_type']>;
+export type FieldValue<Fd extends AnyField> =
+  'null' extends FlagsOf<Fd> ? NonNullable<Fd['_type']> | null : NonNullable<Fd['_type']>;
 
 type KeysWithFlag<E extends AnyEntity, Flag extends string> = {
   [K in keyof FieldsOf<E>]: Flag extends FlagsOf<FieldsOf<E>[K]> ? K : never;
@@ -27,8 +26,12 @@ type KeysWithoutFlag<E extends AnyEntity, Flag extends string> = Exclude<
 /** Fields reads return: every field but the hidden ones. */
 export type ReadableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'hidden'>;
 /** Fields a client may write: every field but the system and hidden ones. */
-export type WritableKeys<E extends AnyEntity> = Exclude<KeysWithoutFlag<E, 'system'>, KeysWithFlag<E, 'hidden'>>;
-type OptionalOnCreate<E extends AnyEntity> = WritableKeys<E> & (KeysWithFlag<E, 'null'> | KeysWithFlag<E, 'default'>);
+export type WritableKeys<E extends AnyEntity> = Exclude<
+  KeysWithoutFlag<E, 'system'>,
+  KeysWithFlag<E, 'hidden'>
+>;
+type OptionalOnCreate<E extends AnyEntity> = WritableKeys<E> &
+  (KeysWithFlag<E, 'null'> | KeysWithFlag<E, 'default'>);
 export type FilterableKeys<E extends AnyEntity> = KeysWithFlag<E, 'filter'>;
 export type SortableKeys<E extends AnyEntity> = KeysWithFlag<E, 'sort'>;
 export type ListedKeys<E extends AnyEntity> = KeysWithFlag<E, 'list'>;
@@ -171,26 +174,22 @@ export type Include<S extends EntityMap, E extends AnyEntity> = {
 
 type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never>;
 
-type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, A> = RelKind<
-  RelationsOf<E>[K]
-> extends ToManyKinds
-  ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>[]
-  : RelKind<RelationsOf<E>[K]> extends 'hasOne'
-    ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-    : NonNullable<RelationsOf<E>[K]['_field']> extends infer FK extends keyof FieldsOf<E>
-      ? 'null' extends FlagsOf<FieldsOf<E>[FK]>
-        ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-        : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>
-      : never;
+type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, A> =
+  RelKind<RelationsOf<E>[K]> extends ToManyKinds
+    ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>[]
+    : RelKind<RelationsOf<E>[K]> extends 'hasOne'
+      ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
+      : NonNullable<RelationsOf<E>[K]['_field']> extends infer FK extends keyof FieldsOf<E>
+        ? 'null' extends FlagsOf<FieldsOf<E>[FK]>
+          ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
+          : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>
+        : never;
 
 /** A row of E with exactly the relations named in the include `I` embedded. */
 export type Result<S extends EntityMap, E extends AnyEntity, I> = Row<E> & {
-  [K in keyof I & keyof RelationsOf<E> & string as I[K] extends false | undefined ? never : K]: RelationResult<
-    S,
-    E,
-    K,
-    I[K]
-  >;
+  [K in keyof I & keyof RelationsOf<E> & string as I[K] extends false | undefined
+    ? never
+    : K]: RelationResult<S, E, K, I[K]>;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -241,10 +240,14 @@ export interface ManyToManyWrite {
 export type CreateRelations<S extends EntityMap, E extends AnyEntity> = {
   [K in ManyToManyKeys<E>]?: Pick<ManyToManyWrite, 'connect'>;
 } & {
-  [K in HasOneKeys<E>]?: { create: Omit<CreateInput<S, TargetOf<S, RelationsOf<E>[K]>>, RelationFieldOf<E, K>> };
+  [K in HasOneKeys<E>]?: {
+    create: Omit<CreateInput<S, TargetOf<S, RelationsOf<E>[K]>>, RelationFieldOf<E, K>>;
+  };
 };
 
-type RelationFieldOf<E extends AnyEntity, K extends keyof RelationsOf<E>> = NonNullable<RelationsOf<E>[K]['_field']>;
+type RelationFieldOf<E extends AnyEntity, K extends keyof RelationsOf<E>> = NonNullable<
+  RelationsOf<E>[K]['_field']
+>;
 
 export type UpdateRelations<E extends AnyEntity> = {
   [K in ManyToManyKeys<E>]?: ManyToManyWrite;

@@ -1,6 +1,14 @@
 import { defineEntity, f } from '../core/index.js';
 
-export const auditActions = ['create', 'update', 'delete', 'archive', 'restore', 'connect', 'disconnect'] as const;
+export const auditActions = [
+  'create',
+  'update',
+  'delete',
+  'archive',
+  'restore',
+  'connect',
+  'disconnect',
+] as const;
 
 /** One committed change: written by the server in the same transaction as the change, read by superadmins. */
 export const auditEntry = defineEntity({

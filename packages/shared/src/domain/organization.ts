@@ -7,7 +7,10 @@ export const organization = defineEntity({
   fields: {
     name: f.string({ max: 200 }).filterable().sortable().list(),
     slug: f
-      .string({ max: 64, pattern: { regex: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, message: 'must be lowercase words joined by -' } })
+      .string({
+        max: 64,
+        pattern: { regex: /^[a-z0-9]+(?:-[a-z0-9]+)*$/, message: 'must be lowercase words joined by -' },
+      })
       .unique()
       .filterable()
       .sortable()

@@ -19,7 +19,9 @@ const scoped =
     superadmin(p) || (signedIn(p) ? scope(p) : false);
 
 type ProjectWhere = Where<AppSchema, AppSchema['project']>;
-const readableProject = (p: Principal): ProjectWhere => ({ OR: [{ isPublic: true }, { organizationId: { in: orgsWith(p, 'viewer') } }] });
+const readableProject = (p: Principal): ProjectWhere => ({
+  OR: [{ isPublic: true }, { organizationId: { in: orgsWith(p, 'viewer') } }],
+});
 
 /**
  * Who may do what. Tenancy is by organization: a row is reachable through the caller's
@@ -36,7 +38,9 @@ export const policies = definePolicies(schema, {
     archive: scoped((p) => ({ id: { in: orgsWith(p, 'owner') } })),
   },
   user: {
-    read: scoped((p) => ({ OR: [{ id: p.userId }, { memberships: { some: { organizationId: { in: orgsWith(p, 'viewer') } } } }] })),
+    read: scoped((p) => ({
+      OR: [{ id: p.userId }, { memberships: { some: { organizationId: { in: orgsWith(p, 'viewer') } } } }],
+    })),
     create: superadmin,
     update: scoped((p) => ({ id: p.userId })),
     delete: superadmin,
@@ -44,7 +48,16 @@ export const policies = definePolicies(schema, {
     fields: { role: superadmin },
   },
   profile: {
-    read: scoped((p) => ({ user: { is: { OR: [{ id: p.userId }, { memberships: { some: { organizationId: { in: orgsWith(p, 'viewer') } } } }] } } })),
+    read: scoped((p) => ({
+      user: {
+        is: {
+          OR: [
+            { id: p.userId },
+            { memberships: { some: { organizationId: { in: orgsWith(p, 'viewer') } } } },
+          ],
+        },
+      },
+    })),
     create: scoped((p) => ({ userId: p.userId })),
     update: scoped((p) => ({ userId: p.userId })),
     delete: scoped((p) => ({ userId: p.userId })),

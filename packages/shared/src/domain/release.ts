@@ -9,7 +9,13 @@ export const release = defineEntity({
   fields: {
     projectId: f.ref('project', { onDelete: 'cascade' }).list(),
     semver: f
-      .string({ max: 64, pattern: { regex: /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/, message: 'must be a semantic version like 1.2.3' } })
+      .string({
+        max: 64,
+        pattern: {
+          regex: /^\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?$/,
+          message: 'must be a semantic version like 1.2.3',
+        },
+      })
       .filterable()
       .sortable()
       .list(),

@@ -1,4 +1,13 @@
-import type { Action, AnyEntity, EntityMap, Policies, Principal, ResolvedRelation, Schema, SortSpec } from '@typecrud/shared';
+import type {
+  Action,
+  AnyEntity,
+  EntityMap,
+  Policies,
+  Principal,
+  ResolvedRelation,
+  Schema,
+  SortSpec,
+} from '@typecrud/shared';
 import { queryLimits } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
@@ -51,27 +60,60 @@ export class Compiler {
    * Compiles a validated `where` into conditions on the row at `alias`. `trusted` is for
    * policies: any field may be used and related rows are not filtered by their own policies.
    */
-  where(entity: AnyEntity, alias: string, where: Record<string, unknown> | undefined, path: string[] = ['where'], trusted = false): Sql[] {
+  where(
+    entity: AnyEntity,
+    alias: string,
+    where: Record<string, unknown> | undefined,
+    path: string[] = ['where'],
+    trusted = false,
+  ): Sql[] {
     if (!where) return [];
     const meta = metaOf(entity);
     const parts: Sql[] = [];
     for (const [key, value] of Object.entries(where)) {
       if (value === undefined) continue;
       const at = [...path, key];
-      if (key === 'AND') parts.push(and((value as Record<string, unknown>[]).map((w, i) => and(this.where(entity, alias, w, [...at, String(i)], trusted)))));
-      else if (key === 'OR') parts.push(or((value as Record<string, unknown>[]).map((w, i) => and(this.where(entity, alias, w, [...at, String(i)], trusted)))));
+      if (key === 'AND')
+        parts.push(
+          and(
+            (value as Record<string, unknown>[]).map((w, i) =>
+              and(this.where(entity, alias, w, [...at, String(i)], trusted)),
+            ),
+          ),
+        );
+      else if (key === 'OR')
+        parts.push(
+          or(
+            (value as Record<string, unknown>[]).map((w, i) =>
+              and(this.where(entity, alias, w, [...at, String(i)], trusted)),
+            ),
+          ),
+        );
       // `is not true`, not `not`: NOT is the complement, so a row whose condition is NULL matches it
-      else if (key === 'NOT') parts.push(sql`(${and(this.where(entity, alias, value as Record<string, unknown>, at, trusted))}) is not true`);
+      else if (key === 'NOT')
+        parts.push(
+          sql`(${and(this.where(entity, alias, value as Record<string, unknown>, at, trusted))}) is not true`,
+        );
       else if (meta.byField.has(key)) parts.push(...this.fieldFilter(meta, alias, key, value, at, trusted));
-      else if (this.relationOf(entity, key)) parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
-      else throw badRequest(`${key} is not a field of ${entity.name}`, [{ path: at, message: 'unknown field' }]);
+      else if (this.relationOf(entity, key))
+        parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
+      else
+        throw badRequest(`${key} is not a field of ${entity.name}`, [{ path: at, message: 'unknown field' }]);
     }
     return parts;
   }
 
-  private fieldFilter(meta: EntityMeta, alias: string, field: string, value: unknown, at: string[], trusted: boolean): Sql[] {
+  private fieldFilter(
+    meta: EntityMeta,
+    alias: string,
+    field: string,
+    value: unknown,
+    at: string[],
+    trusted: boolean,
+  ): Sql[] {
     const c = meta.byField.get(field)!;
-    if (!c.config.filterable && !trusted) throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
+    if (!c.config.filterable && !trusted)
+      throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
     const col = ref(alias, c.column);
     if (c.config.kind === 'json') {
       const f = value as { path: string[]; equals?: unknown; isNull?: boolean };
@@ -103,7 +145,9 @@ export class Compiler {
           if (list.length === 0) out.push(op === 'in' ? sql`false` : sql`true`);
           else {
             const values = sql.join(list.map(rhs));
-            out.push(op === 'in' ? sql`${lhs} in (${values})` : sql`(${lhs} not in (${values}) or ${col} is null)`);
+            out.push(
+              op === 'in' ? sql`${lhs} in (${values})` : sql`(${lhs} not in (${values}) or ${col} is null)`,
+            );
           }
           break;
         }
@@ -123,7 +167,8 @@ export class Compiler {
         case 'startsWith':
         case 'endsWith': {
           const escaped = (v as string).replace(/[\\%_]/g, (m) => `\\${m}`);
-          const pattern = op === 'contains' ? `%${escaped}%` : op === 'startsWith' ? `${escaped}%` : `%${escaped}`;
+          const pattern =
+            op === 'contains' ? `%${escaped}%` : op === 'startsWith' ? `${escaped}%` : `%${escaped}`;
           out.push(insensitive ? sql`${col} ilike ${pattern}` : sql`${col} like ${pattern}`);
           break;
         }
@@ -142,25 +187,41 @@ export class Compiler {
   }
 
   /** `exists (...)` over a relation's rows linked to the row at `alias`. */
-  private relatedExists(rel: ResolvedRelation, alias: string, condition: (a: string) => Sql[], trusted: boolean): Sql {
+  private relatedExists(
+    rel: ResolvedRelation,
+    alias: string,
+    condition: (a: string) => Sql[],
+    trusted: boolean,
+  ): Sql {
     const a = this.alias();
     const { from, link } = this.relationSource(rel, alias, a);
     const conds = [link, ...this.visible(rel.target, a, false, !trusted), ...condition(a)];
     return sql`exists (select 1 from ${from} where ${and(conds)})`;
   }
 
-  private relationFilter(entity: AnyEntity, alias: string, key: string, value: Record<string, unknown>, at: string[], trusted: boolean): Sql {
+  private relationFilter(
+    entity: AnyEntity,
+    alias: string,
+    key: string,
+    value: Record<string, unknown>,
+    at: string[],
+    trusted: boolean,
+  ): Sql {
     const rel = this.schema.relation(entity.name, key);
     const toMany = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
     const parts: Sql[] = [];
     for (const [op, w] of Object.entries(value)) {
       if (w === undefined) continue;
-      const inner = (a: string) => this.where(rel.target, a, w as Record<string, unknown>, [...at, op], trusted);
+      const inner = (a: string) =>
+        this.where(rel.target, a, w as Record<string, unknown>, [...at, op], trusted);
       if (toMany) {
         if (op === 'some') parts.push(this.relatedExists(rel, alias, inner, trusted));
         else if (op === 'none') parts.push(sql`not ${this.relatedExists(rel, alias, inner, trusted)}`);
         // every: no related row for which the condition is false or NULL
-        else parts.push(sql`not ${this.relatedExists(rel, alias, (a) => [sql`(${and(inner(a))}) is not true`], trusted)}`);
+        else
+          parts.push(
+            sql`not ${this.relatedExists(rel, alias, (a) => [sql`(${and(inner(a))}) is not true`], trusted)}`,
+          );
       } else if (w === null) {
         const exists = this.relatedExists(rel, alias, () => [], trusted);
         parts.push(op === 'is' ? sql`not ${exists}` : exists);
@@ -177,10 +238,16 @@ export class Compiler {
     const table = sql`${sql.table(rel.target.table)} as ${sql.id(a)}`;
     switch (rel.kind) {
       case 'belongsTo':
-        return { from: table, link: sql`${ref(a, 'id')} = ${ref(alias, metaOf(rel.source).byField.get(rel.field!)!.column)}` };
+        return {
+          from: table,
+          link: sql`${ref(a, 'id')} = ${ref(alias, metaOf(rel.source).byField.get(rel.field!)!.column)}`,
+        };
       case 'hasMany':
       case 'hasOne':
-        return { from: table, link: sql`${ref(a, metaOf(rel.target).byField.get(rel.field!)!.column)} = ${ref(alias, 'id')}` };
+        return {
+          from: table,
+          link: sql`${ref(a, metaOf(rel.target).byField.get(rel.field!)!.column)} = ${ref(alias, 'id')}`,
+        };
       case 'manyToMany': {
         const j = `${a}j`;
         const { sourceColumn, targetColumn } = joinColumns(rel);
@@ -201,7 +268,9 @@ export class Compiler {
     const terms: OrderTerm[] = [];
     for (const item of list as Record<string, unknown>[]) this.orderTerms(entity, alias, item, [], terms);
     if (terms.length > queryLimits.orderFields + 1) {
-      throw badRequest(`at most ${queryLimits.orderFields} order fields`, [{ path: ['orderBy'], message: 'too many fields' }]);
+      throw badRequest(`at most ${queryLimits.orderFields} order fields`, [
+        { path: ['orderBy'], message: 'too many fields' },
+      ]);
     }
     if (!terms.some((t) => t.path.length === 1 && t.path[0] === 'id')) {
       terms.push({ path: ['id'], expr: ref(alias, 'id'), desc: false, nullsFirst: false, field: 'id' });
@@ -209,13 +278,20 @@ export class Compiler {
     return terms;
   }
 
-  private orderTerms(entity: AnyEntity, alias: string, item: Record<string, unknown>, path: string[], out: OrderTerm[]) {
+  private orderTerms(
+    entity: AnyEntity,
+    alias: string,
+    item: Record<string, unknown>,
+    path: string[],
+    out: OrderTerm[],
+  ) {
     const meta = metaOf(entity);
     for (const [key, spec] of Object.entries(item)) {
       if (spec === undefined) continue;
       const c = meta.byField.get(key);
       if (c) {
-        const { dir, nulls } = typeof spec === 'string' ? { dir: spec, nulls: undefined } : (spec as Exclude<SortSpec, string>);
+        const { dir, nulls } =
+          typeof spec === 'string' ? { dir: spec, nulls: undefined } : (spec as Exclude<SortSpec, string>);
         const desc = dir === 'desc';
         out.push({
           path: [...path, key],
@@ -246,12 +322,19 @@ export class Compiler {
   // include
 
   /** Select expressions embedding the included relations, and the plan to decode them. */
-  include(entity: AnyEntity, alias: string, include: Record<string, unknown> | undefined, depth = 1): { columns: Sql[]; plan: IncludePlan[] } {
+  include(
+    entity: AnyEntity,
+    alias: string,
+    include: Record<string, unknown> | undefined,
+    depth = 1,
+  ): { columns: Sql[]; plan: IncludePlan[] } {
     const columns: Sql[] = [];
     const plan: IncludePlan[] = [];
     if (!include) return { columns, plan };
     if (depth > queryLimits.includeDepth) {
-      throw badRequest(`include nests deeper than ${queryLimits.includeDepth} levels`, [{ path: ['include'], message: 'too deep' }]);
+      throw badRequest(`include nests deeper than ${queryLimits.includeDepth} levels`, [
+        { path: ['include'], message: 'too deep' },
+      ]);
     }
     for (const [name, arg] of Object.entries(include)) {
       if (!arg) continue;
@@ -263,8 +346,13 @@ export class Compiler {
       const cols = sql.join([...selectColumns(metaOf(rel.target), a), ...nested.columns]);
       // a required parent is embedded even when archived (its archivedAt says so): the row points
       // to it and the result type promises it; archived rows of other relations are left out
-      const required = rel.kind === 'belongsTo' && !metaOf(rel.source).byField.get(rel.field!)!.config.nullable;
-      const conds = and([link, ...this.visible(rel.target, a, args.withArchived ?? required), ...this.where(rel.target, a, args.where, ['include', name, 'where'])]);
+      const required =
+        rel.kind === 'belongsTo' && !metaOf(rel.source).byField.get(rel.field!)!.config.nullable;
+      const conds = and([
+        link,
+        ...this.visible(rel.target, a, args.withArchived ?? required),
+        ...this.where(rel.target, a, args.where, ['include', name, 'where']),
+      ]);
       const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       let expr: Sql;
       if (many) {
@@ -315,7 +403,10 @@ export function cursorValue(t: OrderTerm): Sql {
 
 export function orderSql(terms: OrderTerm[]): Sql {
   return sql.join(
-    terms.map((t) => sql`${t.expr} ${sql.raw(t.desc ? 'desc' : 'asc')} ${sql.raw(t.nullsFirst ? 'nulls first' : 'nulls last')}`),
+    terms.map(
+      (t) =>
+        sql`${t.expr} ${sql.raw(t.desc ? 'desc' : 'asc')} ${sql.raw(t.nullsFirst ? 'nulls first' : 'nulls last')}`,
+    ),
   );
 }
 
@@ -338,7 +429,9 @@ export function joinColumns(rel: ResolvedRelation): { sourceColumn: string; targ
 export function keysetAfter(terms: OrderTerm[], values: unknown[]): Sql {
   const branches: Sql[] = [];
   for (let i = 0; i < terms.length; i++) {
-    const eq = terms.slice(0, i).map((t, j) => sql`${t.expr} is not distinct from ${param(values[j] ?? null)}`);
+    const eq = terms
+      .slice(0, i)
+      .map((t, j) => sql`${t.expr} is not distinct from ${param(values[j] ?? null)}`);
     const after = afterTerm(terms[i]!, values[i] ?? null);
     if (after) branches.push(and([...eq, after]));
   }
@@ -352,7 +445,11 @@ function afterTerm(t: OrderTerm, v: unknown): Sql | null {
 }
 
 /** Decodes a row and its embedded relations in place. */
-export function decodeRow(meta: EntityMeta, plan: readonly IncludePlan[], row: Record<string, unknown>): void {
+export function decodeRow(
+  meta: EntityMeta,
+  plan: readonly IncludePlan[],
+  row: Record<string, unknown>,
+): void {
   meta.decode(row);
   for (const p of plan) {
     const v = row[p.name];

@@ -25,10 +25,13 @@ const fromJson = (v: Encoded): unknown => {
 
 export function createCursorCodec(secret: string): CursorCodec {
   const sign = (body: string) => createHmac('sha256', secret).update(body).digest('base64url').slice(0, 22);
-  const invalid = () => badRequest('cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this server issued' }]);
+  const invalid = () =>
+    badRequest('cursor is invalid', [{ path: ['cursor'], message: 'is not a cursor this server issued' }]);
   return {
     encode(values, fingerprint) {
-      const body = Buffer.from(JSON.stringify({ v: values.map(toJson), q: fingerprint })).toString('base64url');
+      const body = Buffer.from(JSON.stringify({ v: values.map(toJson), q: fingerprint })).toString(
+        'base64url',
+      );
       return `${body}.${sign(body)}`;
     },
     decode(cursor, fingerprint) {
@@ -56,5 +59,9 @@ export function createCursorCodec(secret: string): CursorCodec {
 /** A short fingerprint of what a cursor depends on: the entity, filter, order and archived flag. */
 export function queryFingerprint(entity: string, parts: unknown): string {
   const json = JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-  return createHash('sha256').update(entity).update(json ?? '').digest('base64url').slice(0, 16);
+  return createHash('sha256')
+    .update(entity)
+    .update(json ?? '')
+    .digest('base64url')
+    .slice(0, 16);
 }

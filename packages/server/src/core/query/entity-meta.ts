@@ -90,8 +90,10 @@ export function selectColumns(meta: EntityMeta, alias: string): Sql[] {
   return meta.readColumns.map((c) => sql`${selectExpr(alias, c)} as ${sql.id(c.field)}`);
 }
 
-export const and = (parts: Sql[]): Sql => (parts.length === 0 ? sql`true` : parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`);
-export const or = (parts: Sql[]): Sql => (parts.length === 0 ? sql`false` : parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`);
+export const and = (parts: Sql[]): Sql =>
+  parts.length === 0 ? sql`true` : parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` and `)})`;
+export const or = (parts: Sql[]): Sql =>
+  parts.length === 0 ? sql`false` : parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`;
 
 /** A value bound as a parameter; bigints travel as text (PostgreSQL casts them by context). */
 export function param(v: unknown): Sql {
