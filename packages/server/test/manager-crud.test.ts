@@ -16,7 +16,7 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     const project = await app.api.project.create({ organizationId: org.id, name: 'Rocket' });
     expect(project).toMatchObject({ organizationId: org.id, name: 'Rocket', isPublic: false, description: null });
     const user = await app.api.user.create({ email: '  Ada@Example.TEST ', displayName: 'Ada' });
-    expect(user).toMatchObject({ email: 'ada@example.test', role: 'member' });
+    expect(user).toMatchObject({ email: 'ada@example.test', role: 'user' });
     const release = await app.api.release.create({ projectId: project.id, semver: '1.0.0' });
     expect(release).toMatchObject({ status: 'draft', releasedAt: null, notes: null });
     expect(release.downloads).toBe(0n);
@@ -175,10 +175,10 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     const m = app.services.managers;
     const who = await m.user.create(app.ctx, { email: 'who@example.test', displayName: 'Who' });
     const other = await m.user.create(app.ctx, { email: 'other@example.test', displayName: 'Other' });
-    const org = await m.organization.create({ db: app.ctx.db, caller: { userId: who.id } }, { name: 'Audit', slug: 'audit' });
+    const org = await m.organization.create({ db: app.ctx.db, caller: { userId: who.id, superadmin: true, memberships: [] } }, { name: 'Audit', slug: 'audit' });
     expect(org.createdBy).toBe(who.id);
     expect(org.updatedBy).toBe(who.id);
-    const updated = await m.organization.update({ db: app.ctx.db, caller: { userId: other.id } }, { id: org.id, data: { name: 'Audit 2' } });
+    const updated = await m.organization.update({ db: app.ctx.db, caller: { userId: other.id, superadmin: true, memberships: [] } }, { id: org.id, data: { name: 'Audit 2' } });
     expect(updated.createdBy).toBe(who.id);
     expect(updated.updatedBy).toBe(other.id);
   });
