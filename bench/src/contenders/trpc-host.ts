@@ -1,0 +1,24 @@
+import type { AnyRouter } from '@trpc/server';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify from 'fastify';
+import type { RunningContender } from './contender.js';
+
+/** Serves a tRPC router the way the typecrud API does: Fastify, the tRPC adapter under /trpc, silent logs. */
+export async function serveTrpc(
+  router: AnyRouter,
+  port: number,
+  onClose: () => Promise<void>,
+): Promise<RunningContender> {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, routerOptions: { maxParamLength: 5000 } });
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: { router, createContext: () => ({}) },
+  });
+  await app.listen({ host: '127.0.0.1', port });
+  return {
+    async close() {
+      await app.close();
+      await onClose();
+    },
+  };
+}

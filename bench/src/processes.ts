@@ -1,0 +1,86 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from './contenders/contender.js';
+import type { LoadMessage, LoadResult, LoadSpec } from './loadgen.js';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const execArgv = ['--import', 'tsx'];
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly headers: Record<string, string>;
+  readonly pid: number;
+  stats(): Promise<{ statements: number; memory: number }>;
+  stop(): Promise<void>;
+}
+
+function waitFor<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${type}`)), timeoutMs);
+    const onMessage = (m: { type: string }) => {
+      if (m.type !== type) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolve(m as T);
+    };
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`process exited with ${code} while waiting for ${type}`));
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Forks one contender's server process and waits until it listens. */
+export async function startServer(
+  name: string,
+  engine: Engine,
+  port: number,
+  url: string,
+  extraArgv: string[] = [],
+): Promise<ServerProcess> {
+  const child = fork(here('./server.ts'), [name, engine, String(port), url], {
+    execArgv: [...execArgv, ...extraArgv],
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const ready = await waitFor<{ headers: Record<string, string> }>(child, 'ready', 180_000);
+  return {
+    name,
+    port,
+    headers: ready.headers,
+    pid: child.pid!,
+    async stats() {
+      const reply = waitFor<{ statements: number; memory: number }>(child, 'stats', 10_000);
+      child.send({ type: 'stats' });
+      return reply;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Runs one cell in a load process of its own: warm-up, then `onWarm` (read counters), then the runs. */
+export function runLoad(spec: LoadSpec, onWarm: () => Promise<void>): Promise<LoadResult[]> {
+  const child = fork(here('./loadgen.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    child.on('message', (m: LoadMessage) => {
+      if (m.type === 'warm') onWarm().then(() => child.send({ type: 'go' }), reject);
+      else if (m.type === 'result') resolve(m.runs);
+      else if (m.type === 'error') reject(new Error(m.error));
+    });
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load process exited with ${code}`));
+    });
+    child.send(spec);
+  });
+}

@@ -1,0 +1,272 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from './contenders/contender.js';
+import { contenderByName } from './contenders/index.js';
+import type { LoadResult } from './loadgen.js';
+import { type ScenarioName, scenarioByName, scenarios } from './scenarios.js';
+import type { TypecheckPoint } from './typecheck/measure.js';
+
+/** One measured cell: a contender, a scenario, a concurrency level (medians over the runs). */
+export interface Cell {
+  engine: Engine;
+  scenario: ScenarioName;
+  contender: string;
+  connections: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  statementsPerRequest: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  runs: LoadResult[];
+}
+
+export interface BenchResults {
+  mode: 'full' | 'quick';
+  startedAt: string;
+  finishedAt: string;
+  machine: {
+    cores: number;
+    cpu: string;
+    memoryGiB: number;
+    node: string;
+    postgres: string;
+    platform: string;
+    loadAverage: { start: number[]; end: number[] };
+  };
+  settings: Record<string, unknown>;
+  cells: Cell[];
+  typecheck: TypecheckPoint[];
+  skipped: { name: string; reason: string }[];
+}
+
+/** Peers the issue names that do not run here, and exactly why (checked when the bench was built). */
+export const skippedPeers = [
+  {
+    name: 'ZenStack v3 (@zenstackhq/orm 3.9.4, @zenstackhq/server 3.9.4)',
+    reason:
+      'its ORM depends on kysely ~0.29.0, and every kysely 0.29.x declares engines node >=22.0.0; this project runs on Node 20 ' +
+      '(the CLI, @zenstackhq/cli 3.9.5, also depends on prisma ^6.19, whose engines postinstall downloads binaries).',
+  },
+  {
+    name: 'Prisma 7 (prisma 7.10.1, @prisma/client 7.10.0, @prisma/adapter-pg 7.10.1)',
+    reason:
+      'installs (its build scripts blocked by pnpm), but `prisma generate` cannot run offline: the CLI lists `generate` among the ' +
+      'commands that call ensureNeededBinariesExist, which fetches the schema-engine binary from binaries.prisma.sh ' +
+      "(getaddrinfo ENOTFOUND here); @prisma/engines' postinstall downloads the same binary.",
+  },
+];
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  if (s.length === 0) return 0;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const find = (cells: Cell[], engine: Engine, scenario: ScenarioName, contender: string, c: number) =>
+  cells.find(
+    (x) => x.engine === engine && x.scenario === scenario && x.contender === contender && x.connections === c,
+  );
+
+/** The issue's targets for one typecrud cell, and whether they are met. */
+export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string } | undefined {
+  if (cell.contender !== 'typecrud') return undefined;
+  const scenario = scenarioByName(cell.scenario);
+  const notes: string[] = [];
+  let met = true;
+  const base = find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections);
+  if (base) {
+    const need = scenario.kind === 'read' ? 0.9 : 0.8;
+    const ratio = cell.rps / base.rps;
+    if (ratio < need) {
+      met = false;
+      notes.push(`${fmtRatio(ratio)} < ${need}x hand-written`);
+    }
+  }
+  if (cell.scenario === 'include') {
+    const naive = find(cells, cell.engine, cell.scenario, 'naive', cell.connections);
+    if (naive && cell.rps / naive.rps < 5) {
+      met = false;
+      notes.push(`${fmtRatio(cell.rps / naive.rps)} < 5x naive`);
+    }
+  }
+  for (const peer of ['drizzle']) {
+    const p = find(cells, cell.engine, cell.scenario, peer, cell.connections);
+    if (p && cell.rps <= p.rps) {
+      met = false;
+      notes.push(`behind ${peer} (${fmtRatio(cell.rps / p.rps)})`);
+    }
+  }
+  if (cell.non2xx || cell.errors) {
+    met = false;
+    notes.push(`${cell.non2xx} non-2xx, ${cell.errors} errors`);
+  }
+  return { met, text: met ? 'yes' : `**no**: ${notes.join('; ')}` };
+}
+
+const fmtRatio = (r: number) => `${r.toFixed(2)}x`;
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function ratioText(cells: Cell[], cell: Cell) {
+  const base = find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections);
+  return base ? fmtRatio(cell.rps / base.rps) : '';
+}
+
+function scenarioTable(cells: Cell[], engine: Engine, name: ScenarioName): string {
+  const rows = cells.filter((c) => c.engine === engine && c.scenario === name);
+  if (rows.length === 0) return '';
+  const lines = [
+    '| contender | conc. | req/s | p50 ms | p99 ms | SQL/req | x hand-written | target met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const c of rows) {
+    const j = judge(cells, c);
+    const flag = c.non2xx || c.errors ? ` (${c.non2xx} non-2xx)` : '';
+    lines.push(
+      `| ${contenderByName(c.contender).label}${flag} | ${c.connections} | ${fmt(c.rps)} | ${fmt(c.p50, 1)} | ${fmt(c.p99, 1)} | ${fmt(c.statementsPerRequest, 2)} | ${ratioText(cells, c)} | ${j?.text ?? ''} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The headline table: typecrud against the floor, the naive N+1 and the peers, per scenario and level. */
+export function summaryTable(r: BenchResults, engine: Engine = 'postgres'): string {
+  const lines = [
+    '| scenario | conc. | typecrud req/s | hand-written req/s | raw pg req/s | x hand-written | x naive N+1 | x Drizzle | typecrud SQL/req | target met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+  ];
+  for (const s of scenarios) {
+    for (const t of r.cells.filter(
+      (c) => c.engine === engine && c.scenario === s.name && c.contender === 'typecrud',
+    )) {
+      const other = (name: string) => find(r.cells, engine, s.name, name, t.connections);
+      const hw = other('handwritten');
+      const raw = other('raw');
+      const naive = other('naive');
+      const dz = other('drizzle');
+      lines.push(
+        `| ${s.title} | ${t.connections} | ${fmt(t.rps)} | ${hw ? fmt(hw.rps) : ''} | ${raw ? fmt(raw.rps) : ''} | ${hw ? fmtRatio(t.rps / hw.rps) : ''} | ${naive ? fmtRatio(t.rps / naive.rps) : ''} | ${dz ? fmtRatio(t.rps / dz.rps) : ''} | ${fmt(t.statementsPerRequest, 2)} | ${judge(r.cells, t)?.text ?? ''} |`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function typecheckTable(points: TypecheckPoint[]): string {
+  if (points.length === 0) return '';
+  const lines = [
+    '| entities | typecrud check s | typecrud instantiations | typecrud memory MB | hand-written check s | hand-written instantiations | hand-written memory MB | typecrud s per entity |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const p of points) {
+    lines.push(
+      `| ${p.entities} | ${fmt(p.typecrud.checkSeconds, 2)} | ${fmt(p.typecrud.instantiations)} | ${fmt(p.typecrud.memoryMB)} | ${fmt(p.handwritten.checkSeconds, 2)} | ${fmt(p.handwritten.instantiations)} | ${fmt(p.handwritten.memoryMB)} | ${fmt(p.typecrud.checkSeconds / p.entities, 3)} |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Linear in N? The least-squares line through the points, its R², and the 200-entity budget. */
+export function typecheckVerdict(points: TypecheckPoint[]): string {
+  if (points.length < 2) return '';
+  const xs = points.map((p) => p.entities);
+  const ys = points.map((p) => p.typecrud.checkSeconds);
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0);
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  const ssTot = ys.reduce((a, y) => a + (y - my) ** 2, 0);
+  const ssRes = ys.reduce((a, y, i) => a + (y - (intercept + slope * xs[i]!)) ** 2, 0);
+  const r2 = ssTot ? 1 - ssRes / ssTot : 1;
+  const last = points[points.length - 1]!;
+  const linear = r2 >= 0.98;
+  const under = last.entities < 200 || last.typecrud.checkSeconds < 20;
+  return (
+    `typecrud check time ~ ${fmt(intercept, 2)} s + ${fmt(slope * 1000, 1)} ms x N (R² ${r2.toFixed(3)}): ` +
+    `linear ${linear ? 'yes' : '**no**'}; at ${last.entities} entities ${fmt(last.typecrud.checkSeconds, 1)} s ` +
+    `(target < 20 s at 200: ${last.entities < 200 ? 'not measured' : under ? 'met' : '**missed**'}).\n`
+  );
+}
+
+export function markdown(r: BenchResults): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push(`# typecrud benchmark (${r.mode} run, ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC)\n`);
+  out.push(
+    'Generated by `pnpm bench` (bench/src/run.ts); raw numbers in latest.json. Medians of the runs; ratios are req/s against the hand-written tRPC + Kysely router.\n',
+  );
+  out.push('## Machine\n');
+  out.push(
+    '| cores | CPU | memory | Node | PostgreSQL | load average at start / end |\n| --- | --- | --- | --- | --- | --- |',
+  );
+  out.push(
+    `| ${m.cores} | ${m.cpu} | ${m.memoryGiB} GiB | ${m.node} | ${m.postgres} | ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} / ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} |\n`,
+  );
+  const s = r.settings as {
+    warmupSeconds: number;
+    durationSeconds: number;
+    runs: number;
+    seed: Record<string, number>;
+  };
+  out.push(
+    `Each cell: ${s.warmupSeconds} s warm-up, then ${s.runs} runs of ${s.durationSeconds} s (autocannon in its own process, one HTTP/1.1 connection per concurrent client). ` +
+      `Data: ${JSON.stringify(s.seed)}. SQL/req counts every statement the server process sent (BEGIN/COMMIT included), at the pg driver.\n`,
+  );
+  out.push('## Summary: typecrud on PostgreSQL\n');
+  out.push(summaryTable(r));
+  out.push(
+    'Targets: >= 0.9x hand-written on reads, >= 0.8x on writes (and the mixed workload), >= 5x the naive N+1 on includes, ahead of every peer that runs.\n',
+  );
+  for (const scenario of scenarios) {
+    const t = scenarioTable(r.cells, 'postgres', scenario.name);
+    if (t) out.push(`### ${scenario.title}\n\n${t}`);
+  }
+  const lite = scenarios.map(
+    (sc) =>
+      scenarioTable(r.cells, 'pglite', sc.name) &&
+      `### ${sc.title} (PGlite)\n\n${scenarioTable(r.cells, 'pglite', sc.name)}`,
+  );
+  if (lite.some(Boolean)) {
+    out.push('## The embedded engine: PGlite (in-process, in memory)\n');
+    out.push(lite.filter(Boolean).join('\n'));
+  }
+  if (r.typecheck.length) {
+    out.push('## Type-check scaling\n');
+    out.push(
+      '`tsc --noEmit --extendedDiagnostics` on a generated project of N entities (each with a belongsTo to the previous one and its hasMany back), ' +
+        'a router of crudProcedures, and a client file that calls get (with an include) and list on every entity through createClient<AppRouter>; ' +
+        'against a hand-written tRPC router of the same size (zod inputs, Kysely-typed outputs) called through createTRPCClient.\n',
+    );
+    out.push(typecheckTable(r.typecheck));
+    out.push(typecheckVerdict(r.typecheck));
+  }
+  out.push('## Peers that could not run here\n');
+  for (const p of r.skipped) out.push(`- **${p.name}**: ${p.reason}`);
+  out.push('');
+  return out.join('\n');
+}
+
+const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
+
+/** latest.md + latest.json for a full run; every run also lands under results/raw/ (git-ignored). */
+export async function writeResults(r: BenchResults, { partial }: { partial: boolean }): Promise<string[]> {
+  await mkdir(`${resultsDir}raw`, { recursive: true });
+  const stamp = r.startedAt.replace(/[:.]/g, '-');
+  const md = markdown(r);
+  const json = `${JSON.stringify(r, null, 2)}\n`;
+  const files = [`${resultsDir}raw/${stamp}-${r.mode}.json`, `${resultsDir}raw/${stamp}-${r.mode}.md`];
+  await writeFile(files[0]!, json);
+  await writeFile(files[1]!, md);
+  if (r.mode === 'full' && !partial) {
+    await writeFile(`${resultsDir}latest.json`, json);
+    await writeFile(`${resultsDir}latest.md`, md);
+    files.push(`${resultsDir}latest.json`, `${resultsDir}latest.md`);
+  }
+  return files;
+}
