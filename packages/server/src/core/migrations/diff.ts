@@ -173,7 +173,7 @@ function createTable(t: TableModel, out: PhasedChange[]): void {
     down: [`drop table ${q(t.name)}`],
     destructiveDown: `drop table "${t.name}" (its rows are lost)`,
   });
-  for (const fk of t.foreignKeys) addForeignKey(t.name, fk, out);
+  for (const fk of t.foreignKeys) addForeignKey(t.name, fk, out, false);
 }
 
 function dropTable(t: TableModel, out: PhasedChange[]): void {
@@ -191,14 +191,14 @@ function dropTable(t: TableModel, out: PhasedChange[]): void {
 const describeForeignKey = (fk: ForeignKeyModel) =>
   `${fk.name} (${fk.column} -> ${fk.references}, on delete ${fk.onDelete})`;
 
-function addForeignKey(table: string, fk: ForeignKeyModel, out: PhasedChange[]): void {
+function addForeignKey(table: string, fk: ForeignKeyModel, out: PhasedChange[], existingTable = true): void {
   out.push({
     phase: phase.addForeignKey,
     table,
     description: `${table}: add foreign key ${describeForeignKey(fk)}`,
     up: [addForeignKeySql(table, fk)],
     down: [dropConstraintSql(table, fk.name)],
-    warning: 'fails if a row references a missing row',
+    ...(existingTable ? { warning: 'fails if a row references a missing row' } : {}),
   });
 }
 

@@ -147,7 +147,8 @@ export interface MigrateUpResult {
 /**
  * Applies every pending migration in order, each in its own transaction (with Kysely's migration
  * lock), so a failure leaves the schema at the last good migration. Refuses, before applying
- * anything, when a pending migration is flagged destructive and `allowDestructive` is not set.
+ * anything, when a pending migration is flagged destructive and `allowDestructive` is not set
+ * (except on a new database, where no migration was applied yet and nothing can be lost).
  */
 export async function migrateUp(db: Executor, options: MigrateOptions): Promise<MigrateUpResult> {
   const migrations = await loadMigrations(options.dir);
@@ -165,7 +166,8 @@ export async function migrateUp(db: Executor, options: MigrateOptions): Promise<
       );
     }
   }
-  const flagged = pending.filter((m) => m.destructive.length > 0);
+  // A database with no migration applied holds no data to lose, so a new one migrates straight through.
+  const flagged = done.length === 0 ? [] : pending.filter((m) => m.destructive.length > 0);
   if (flagged.length > 0 && !options.allowDestructive) {
     const steps = flagged.flatMap((m) => m.destructive.map((s) => `  ${m.name}: ${s}`));
     throw new MigrationError(
