@@ -10,7 +10,8 @@ interface IssueLike {
   keys?: readonly string[];
 }
 
-const segment = (p: PropertyKey | { key: PropertyKey }) => String(typeof p === 'object' && p !== null ? p.key : p);
+const segment = (p: PropertyKey | { key: PropertyKey }) =>
+  String(typeof p === 'object' && p !== null ? p.key : p);
 
 /**
  * Every field path an error names, dotted (`data.name`): Zod issues of the cause (an unknown key
@@ -32,10 +33,16 @@ export function namedPaths(e: unknown): string[] {
 }
 
 /** Awaits a call that must fail with `code`; when `path` is given the error must name that field path. */
-export async function expectError(call: Promise<unknown>, code: TRPCError['code'], path?: string): Promise<TRPCError> {
+export async function expectError(
+  call: Promise<unknown>,
+  code: TRPCError['code'],
+  path?: string,
+): Promise<TRPCError> {
   const e = await call.then(
     (v) => {
-      throw new Error(`expected ${code}, got a result: ${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`);
+      throw new Error(
+        `expected ${code}, got a result: ${JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x))}`,
+      );
     },
     (err: unknown) => err,
   );
@@ -48,18 +55,31 @@ export async function expectError(call: Promise<unknown>, code: TRPCError['code'
 
 /** Every row of a table (ordered by id), to prove a failed call changed nothing. */
 export async function tableRows(db: Executor, table: string): Promise<Record<string, unknown>[]> {
-  const { rows } = await sql<Record<string, unknown>>`select * from ${sql.table(table)} order by 1, 2`.execute(db);
+  const { rows } = await sql<
+    Record<string, unknown>
+  >`select * from ${sql.table(table)} order by 1, 2`.execute(db);
   return rows;
 }
 
 /** The rows of several tables at once. */
-export async function snapshot(db: Executor, tables: readonly string[]): Promise<Record<string, Record<string, unknown>[]>> {
+export async function snapshot(
+  db: Executor,
+  tables: readonly string[],
+): Promise<Record<string, Record<string, unknown>[]>> {
   const out: Record<string, Record<string, unknown>[]> = {};
   for (const t of tables) out[t] = await tableRows(db, t);
   return out;
 }
 
-export const allTables = ['organization', 'app_user', 'profile', 'project', 'tag', 'project_tag', 'release'] as const;
+export const allTables = [
+  'organization',
+  'app_user',
+  'profile',
+  'project',
+  'tag',
+  'project_tag',
+  'release',
+] as const;
 
 /** A uuid no row has. */
 export const missingId = '00000000-0000-4000-8000-000000000000';

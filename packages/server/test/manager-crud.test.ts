@@ -7,14 +7,25 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
 
   it('create applies trimming and defaults and fills the system fields', async () => {
     const org = await app.api.organization.create({ name: '  Acme  ', slug: 'acme-crud' });
-    expect(org).toMatchObject({ name: 'Acme', slug: 'acme-crud', version: 1, archivedAt: null, properties: null });
+    expect(org).toMatchObject({
+      name: 'Acme',
+      slug: 'acme-crud',
+      version: 1,
+      archivedAt: null,
+      properties: null,
+    });
     expect(org.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(org.createdAt).toBeInstanceOf(Date);
     expect(org.updatedAt).toBeInstanceOf(Date);
     expect(org.createdBy).toBe(app.ctx.caller?.userId);
     expect(org.updatedBy).toBe(app.ctx.caller?.userId);
     const project = await app.api.project.create({ organizationId: org.id, name: 'Rocket' });
-    expect(project).toMatchObject({ organizationId: org.id, name: 'Rocket', isPublic: false, description: null });
+    expect(project).toMatchObject({
+      organizationId: org.id,
+      name: 'Rocket',
+      isPublic: false,
+      description: null,
+    });
     const user = await app.api.user.create({ email: '  Ada@Example.TEST ', displayName: 'Ada' });
     expect(user).toMatchObject({ email: 'ada@example.test', role: 'user' });
     const release = await app.api.release.create({ projectId: project.id, semver: '1.0.0' });
@@ -23,7 +34,11 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
   });
 
   it('get returns the full row; list and count see it', async () => {
-    const org = await app.api.organization.create({ name: 'Get Co', slug: 'get-co', properties: { plan: 'pro' } });
+    const org = await app.api.organization.create({
+      name: 'Get Co',
+      slug: 'get-co',
+      properties: { plan: 'pro' },
+    });
     const got = await app.api.organization.get({ id: org.id });
     expect(got).toEqual(org);
     const page = await app.api.organization.list({ where: { slug: 'get-co' } });
@@ -31,7 +46,10 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     expect(page.nextCursor).toBeNull();
     expect(page.total).toBeUndefined();
     expect(await app.api.organization.count({ where: { slug: 'get-co' } })).toBe(1);
-    const withTotal = await app.api.organization.list({ where: { slug: { startsWith: 'get-' } }, withTotal: true });
+    const withTotal = await app.api.organization.list({
+      where: { slug: { startsWith: 'get-' } },
+      withTotal: true,
+    });
     expect(withTotal.total).toBe(1);
     // list and count without input
     expect((await app.api.organization.list()).items.length).toBe(await app.api.organization.count());
@@ -50,7 +68,11 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
 
   it('update changes the given fields only, bumps version and updatedAt', async () => {
     const org = await app.api.organization.create({ name: 'Upd', slug: 'upd' });
-    const updated = await app.api.organization.update({ id: org.id, data: { name: ' Updated ' }, expectedVersion: 1 });
+    const updated = await app.api.organization.update({
+      id: org.id,
+      data: { name: ' Updated ' },
+      expectedVersion: 1,
+    });
     expect(updated).toMatchObject({ id: org.id, name: 'Updated', slug: 'upd', version: 2 });
     expect(updated.createdAt).toEqual(org.createdAt);
     expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(org.updatedAt.getTime());
@@ -93,7 +115,9 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     ]);
     expect(await app.api.project.delete({ id: ids[0]! })).toEqual({ id: ids[0] });
     expect(await app.api.project.count({ where: { organizationId: org.id } })).toBe(2);
-    expect(await app.api.project.deleteMany({ where: { id: { in: [ids[1]!, ids[2]!] } } })).toEqual({ count: 2 });
+    expect(await app.api.project.deleteMany({ where: { id: { in: [ids[1]!, ids[2]!] } } })).toEqual({
+      count: 2,
+    });
     expect(await app.api.project.count({ where: { organizationId: org.id } })).toBe(0);
   });
 
@@ -108,8 +132,12 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     await expect(app.api.organization.get({ id: org.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await app.api.organization.list({ where: { slug: 'arch' } })).items).toEqual([]);
     expect(await app.api.organization.count({ where: { slug: 'arch' } })).toBe(0);
-    expect((await app.api.organization.get({ id: org.id, withArchived: true })).archivedAt).toEqual(archived.archivedAt);
-    expect((await app.api.organization.list({ where: { slug: 'arch' }, withArchived: true })).items).toHaveLength(1);
+    expect((await app.api.organization.get({ id: org.id, withArchived: true })).archivedAt).toEqual(
+      archived.archivedAt,
+    );
+    expect(
+      (await app.api.organization.list({ where: { slug: 'arch' }, withArchived: true })).items,
+    ).toHaveLength(1);
     expect(await app.api.organization.count({ where: { slug: 'arch' }, withArchived: true })).toBe(1);
     const restored = await app.api.organization.restore({ id: org.id });
     expect(restored.archivedAt).toBeNull();
@@ -120,11 +148,19 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
   it('createMany inserts every row in order and returns their ids', async () => {
     const org = await app.api.organization.create({ name: 'Bulk', slug: 'bulk' });
     const result = await app.api.project.createMany(
-      Array.from({ length: 50 }, (_, i) => ({ organizationId: org.id, name: `p${String(i).padStart(2, '0')}`, isPublic: i % 2 === 0 })),
+      Array.from({ length: 50 }, (_, i) => ({
+        organizationId: org.id,
+        name: `p${String(i).padStart(2, '0')}`,
+        isPublic: i % 2 === 0,
+      })),
     );
     expect(result.count).toBe(50);
     expect(new Set(result.ids).size).toBe(50);
-    const page = await app.api.project.list({ where: { organizationId: org.id }, orderBy: { name: 'asc' }, limit: 100 });
+    const page = await app.api.project.list({
+      where: { organizationId: org.id },
+      orderBy: { name: 'asc' },
+      limit: 100,
+    });
     expect(page.items.map((p) => p.id)).toEqual(result.ids);
     expect(page.items.filter((p) => p.isPublic)).toHaveLength(25);
   });
@@ -132,18 +168,37 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
   it('connect and disconnect link and unlink many-to-many rows, bumping the version', async () => {
     const org = await app.api.organization.create({ name: 'Link', slug: 'link' });
     const project = await app.api.project.create({ organizationId: org.id, name: 'Linked' });
-    const tags = await app.api.tag.createMany([{ label: 'link-a' }, { label: 'link-b' }, { label: 'link-c' }]);
-    expect(await app.api.project.connect({ id: project.id, relation: 'tags', ids: tags.ids })).toEqual({ count: 3 });
+    const tags = await app.api.tag.createMany([
+      { label: 'link-a' },
+      { label: 'link-b' },
+      { label: 'link-c' },
+    ]);
+    expect(await app.api.project.connect({ id: project.id, relation: 'tags', ids: tags.ids })).toEqual({
+      count: 3,
+    });
     // connecting an already linked id adds nothing
-    expect(await app.api.project.connect({ id: project.id, relation: 'tags', ids: [tags.ids[0]!] })).toEqual({ count: 0 });
-    const linked = await app.services.managers.project.get(app.ctx, { id: project.id, include: { tags: { orderBy: { label: 'asc' } } } });
+    expect(await app.api.project.connect({ id: project.id, relation: 'tags', ids: [tags.ids[0]!] })).toEqual({
+      count: 0,
+    });
+    const linked = await app.services.managers.project.get(app.ctx, {
+      id: project.id,
+      include: { tags: { orderBy: { label: 'asc' } } },
+    });
     expect(linked.tags.map((t) => t.label)).toEqual(['link-a', 'link-b', 'link-c']);
     expect(linked.version).toBe(3);
-    expect(await app.api.project.disconnect({ id: project.id, relation: 'tags', ids: [tags.ids[1]!] })).toEqual({ count: 1 });
-    const after = await app.services.managers.project.get(app.ctx, { id: project.id, include: { tags: { orderBy: { label: 'asc' } } } });
+    expect(
+      await app.api.project.disconnect({ id: project.id, relation: 'tags', ids: [tags.ids[1]!] }),
+    ).toEqual({ count: 1 });
+    const after = await app.services.managers.project.get(app.ctx, {
+      id: project.id,
+      include: { tags: { orderBy: { label: 'asc' } } },
+    });
     expect(after.tags.map((t) => t.label)).toEqual(['link-a', 'link-c']);
     // the other side sees the link too
-    const tag = await app.services.managers.tag.get(app.ctx, { id: tags.ids[0]!, include: { projects: true } });
+    const tag = await app.services.managers.tag.get(app.ctx, {
+      id: tags.ids[0]!,
+      include: { projects: true },
+    });
     expect(tag.projects.map((p) => p.id)).toEqual([project.id]);
   });
 
@@ -156,7 +211,9 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     expect(published.releasedAt).toBeInstanceOf(Date);
     const again = await app.api.release.publish({ id: draft.id });
     expect(again).toEqual(published);
-    expect(await app.api.release.stats({ projectId: project.id })).toEqual([{ status: 'published', count: 1 }]);
+    expect(await app.api.release.stats({ projectId: project.id })).toEqual([
+      { status: 'published', count: 1 },
+    ]);
   });
 
   it('the manager works directly, outside the router', async () => {
@@ -164,7 +221,11 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     const org = await m.organization.create(app.ctx, { name: 'Direct', slug: 'direct' });
     const got = await m.organization.get(app.ctx, { id: org.id });
     expect(got).toEqual(org);
-    const updated = await m.organization.update(app.ctx, { id: org.id, data: { name: 'Direct 2' }, expectedVersion: 1 });
+    const updated = await m.organization.update(app.ctx, {
+      id: org.id,
+      data: { name: 'Direct 2' },
+      expectedVersion: 1,
+    });
     expect(updated.version).toBe(2);
     expect(await m.organization.count(app.ctx, { where: { name: 'Direct 2' } })).toBe(1);
     expect(await m.organization.delete(app.ctx, { id: org.id })).toEqual({ id: org.id });
@@ -175,10 +236,16 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     const m = app.services.managers;
     const who = await m.user.create(app.ctx, { email: 'who@example.test', displayName: 'Who' });
     const other = await m.user.create(app.ctx, { email: 'other@example.test', displayName: 'Other' });
-    const org = await m.organization.create({ db: app.ctx.db, caller: { userId: who.id, superadmin: true, memberships: [] } }, { name: 'Audit', slug: 'audit' });
+    const org = await m.organization.create(
+      { db: app.ctx.db, caller: { userId: who.id, superadmin: true, memberships: [] } },
+      { name: 'Audit', slug: 'audit' },
+    );
     expect(org.createdBy).toBe(who.id);
     expect(org.updatedBy).toBe(who.id);
-    const updated = await m.organization.update({ db: app.ctx.db, caller: { userId: other.id, superadmin: true, memberships: [] } }, { id: org.id, data: { name: 'Audit 2' } });
+    const updated = await m.organization.update(
+      { db: app.ctx.db, caller: { userId: other.id, superadmin: true, memberships: [] } },
+      { id: org.id, data: { name: 'Audit 2' } },
+    );
     expect(updated.createdBy).toBe(who.id);
     expect(updated.updatedBy).toBe(other.id);
   });

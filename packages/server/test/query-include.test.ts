@@ -21,8 +21,16 @@ describe.each(testEngines())('include on %s', (engine) => {
 
   beforeAll(async () => {
     const m = app.services.managers;
-    const org = await m.organization.create(app.ctx, { name: 'Acme', slug: 'acme', properties: { plan: 'pro' } });
-    const tags = await m.tag.createMany(app.ctx, [{ label: 'backend', color: '#111111' }, { label: 'frontend' }, { label: 'infra' }]);
+    const org = await m.organization.create(app.ctx, {
+      name: 'Acme',
+      slug: 'acme',
+      properties: { plan: 'pro' },
+    });
+    const tags = await m.tag.createMany(app.ctx, [
+      { label: 'backend', color: '#111111' },
+      { label: 'frontend' },
+      { label: 'infra' },
+    ]);
     const [backend, frontend, infra] = tags.ids as [string, string, string];
     const rocket = await m.project.create(app.ctx, {
       organizationId: org.id,
@@ -31,7 +39,11 @@ describe.each(testEngines())('include on %s', (engine) => {
       properties: { tier: 'gold' },
       tags: { connect: [backend, frontend, infra] },
     });
-    const anvil = await m.project.create(app.ctx, { organizationId: org.id, name: 'Anvil', tags: { connect: [backend] } });
+    const anvil = await m.project.create(app.ctx, {
+      organizationId: org.id,
+      name: 'Anvil',
+      tags: { connect: [backend] },
+    });
     const hidden = await m.project.create(app.ctx, { organizationId: org.id, name: 'Hidden' });
     await m.project.archive(app.ctx, { id: hidden.id });
     const rel = await m.release.createMany(app.ctx, [
@@ -44,7 +56,11 @@ describe.each(testEngines())('include on %s', (engine) => {
     ]);
     const [r100, r110, r200, r090, a010] = rel.ids as [string, string, string, string, string];
     await m.release.archive(app.ctx, { id: r090 });
-    const user = await m.user.create(app.ctx, { email: 'ada@example.test', displayName: 'Ada', profile: { create: { bio: 'hello', timezone: 'Europe/London' } } });
+    const user = await m.user.create(app.ctx, {
+      email: 'ada@example.test',
+      displayName: 'Ada',
+      profile: { create: { bio: 'hello', timezone: 'Europe/London' } },
+    });
     Object.assign(s, {
       orgId: org.id,
       rocket: rocket.id,
@@ -60,7 +76,10 @@ describe.each(testEngines())('include on %s', (engine) => {
     const plain = await app.api.project.get({ id: s.rocket });
     expect(plain).not.toHaveProperty('tags');
     expect(plain).not.toHaveProperty('organization');
-    const off = await app.services.managers.project.get(app.ctx, { id: s.rocket, include: { tags: false, organization: true } });
+    const off = await app.services.managers.project.get(app.ctx, {
+      id: s.rocket,
+      include: { tags: false, organization: true },
+    });
     expect(off).not.toHaveProperty('tags');
     expect(off.organization.id).toBe(s.orgId);
   });
@@ -68,7 +87,11 @@ describe.each(testEngines())('include on %s', (engine) => {
   it('depth 1: belongsTo, hasMany, manyToMany, hasOne', async () => {
     const p = await app.services.managers.project.get(app.ctx, {
       id: s.rocket,
-      include: { organization: true, releases: { orderBy: { semver: 'asc' } }, tags: { orderBy: { label: 'asc' } } },
+      include: {
+        organization: true,
+        releases: { orderBy: { semver: 'asc' } },
+        tags: { orderBy: { label: 'asc' } },
+      },
     });
     expect(p.organization).toMatchObject({ id: s.orgId, slug: 'acme', properties: { plan: 'pro' } });
     expect(p.organization.createdAt).toBeInstanceOf(Date);
@@ -79,20 +102,41 @@ describe.each(testEngines())('include on %s', (engine) => {
       ['infra', null],
     ]);
     const u = await app.services.managers.user.get(app.ctx, { id: s.userId, include: { profile: true } });
-    expect(u.profile).toMatchObject({ userId: s.userId, bio: 'hello', timezone: 'Europe/London', version: 1 });
-    const back = await app.services.managers.profile.list(app.ctx, { where: { userId: s.userId }, include: { user: true } });
+    expect(u.profile).toMatchObject({
+      userId: s.userId,
+      bio: 'hello',
+      timezone: 'Europe/London',
+      version: 1,
+    });
+    const back = await app.services.managers.profile.list(app.ctx, {
+      where: { userId: s.userId },
+      include: { user: true },
+    });
     expect(back.items[0]!.user.email).toBe('ada@example.test');
     // an empty to-many is [], a missing hasOne is null
-    const anvil = await app.services.managers.project.get(app.ctx, { id: s.anvil, include: { tags: { where: { label: 'infra' } } } });
+    const anvil = await app.services.managers.project.get(app.ctx, {
+      id: s.anvil,
+      include: { tags: { where: { label: 'infra' } } },
+    });
     expect(anvil.tags).toEqual([]);
-    const lonely = await app.services.managers.user.create(app.ctx, { email: 'lonely@example.test', displayName: 'L' });
-    expect((await app.services.managers.user.get(app.ctx, { id: lonely.id, include: { profile: true } })).profile).toBeNull();
+    const lonely = await app.services.managers.user.create(app.ctx, {
+      email: 'lonely@example.test',
+      displayName: 'L',
+    });
+    expect(
+      (await app.services.managers.user.get(app.ctx, { id: lonely.id, include: { profile: true } })).profile,
+    ).toBeNull();
   });
 
   it('Date and bigint values inside embedded JSON keep their types at every depth', async () => {
     const org = await app.services.managers.organization.get(app.ctx, {
       id: s.orgId,
-      include: { projects: { where: { name: 'Rocket' }, include: { releases: { where: { semver: '1.0.0' }, include: { project: true } } } } },
+      include: {
+        projects: {
+          where: { name: 'Rocket' },
+          include: { releases: { where: { semver: '1.0.0' }, include: { project: true } } },
+        },
+      },
     });
     const release = org.projects[0]!.releases[0]!;
     expect(release.releasedAt).toBeInstanceOf(Date);
@@ -105,8 +149,13 @@ describe.each(testEngines())('include on %s', (engine) => {
     expect(release.project.properties).toEqual({ tier: 'gold' });
     expect(org.projects[0]!.updatedAt).toBeInstanceOf(Date);
     // and through the router
-    const viaRouter = await app.api.release.get({ id: s.releases.r100!, include: { project: { include: { releases: { where: { semver: '1.1.0' } } } } } } as never);
-    const nested = (viaRouter as unknown as { project: { releases: { releasedAt: unknown; downloads: unknown }[] } }).project.releases[0]!;
+    const viaRouter = await app.api.release.get({
+      id: s.releases.r100!,
+      include: { project: { include: { releases: { where: { semver: '1.1.0' } } } } },
+    } as never);
+    const nested = (
+      viaRouter as unknown as { project: { releases: { releasedAt: unknown; downloads: unknown }[] } }
+    ).project.releases[0]!;
     expect(nested.releasedAt).toBeInstanceOf(Date);
     expect(nested.releasedAt).toEqual(feb1);
     expect(nested.downloads).toBe(5n);
@@ -147,7 +196,10 @@ describe.each(testEngines())('include on %s', (engine) => {
       include: {
         projects: {
           orderBy: { name: 'asc' },
-          include: { releases: { orderBy: { semver: 'asc' }, include: { project: true } }, organization: true },
+          include: {
+            releases: { orderBy: { semver: 'asc' }, include: { project: true } },
+            organization: true,
+          },
         },
       },
     });
@@ -162,19 +214,38 @@ describe.each(testEngines())('include on %s', (engine) => {
 
   it('archived rows are left out of includes unless asked for', async () => {
     const m = app.services.managers;
-    const org = await m.organization.get(app.ctx, { id: s.orgId, include: { projects: { orderBy: { name: 'asc' } } } });
+    const org = await m.organization.get(app.ctx, {
+      id: s.orgId,
+      include: { projects: { orderBy: { name: 'asc' } } },
+    });
     expect(org.projects.map((p) => p.name)).toEqual(['Anvil', 'Rocket']);
-    const all = await m.organization.get(app.ctx, { id: s.orgId, include: { projects: { orderBy: { name: 'asc' }, withArchived: true } } });
+    const all = await m.organization.get(app.ctx, {
+      id: s.orgId,
+      include: { projects: { orderBy: { name: 'asc' }, withArchived: true } },
+    });
     expect(all.projects.map((p) => p.name)).toEqual(['Anvil', 'Hidden', 'Rocket']);
-    const p = await m.project.get(app.ctx, { id: s.rocket, include: { releases: { orderBy: { semver: 'asc' } } } });
+    const p = await m.project.get(app.ctx, {
+      id: s.rocket,
+      include: { releases: { orderBy: { semver: 'asc' } } },
+    });
     expect(p.releases.map((r) => r.semver)).toEqual(['1.0.0', '1.1.0', '2.0.0']);
-    const pa = await m.project.get(app.ctx, { id: s.rocket, include: { releases: { orderBy: { semver: 'asc' }, withArchived: true } } });
+    const pa = await m.project.get(app.ctx, {
+      id: s.rocket,
+      include: { releases: { orderBy: { semver: 'asc' }, withArchived: true } },
+    });
     expect(pa.releases.map((r) => r.semver)).toEqual(['0.9.0', '1.0.0', '1.1.0', '2.0.0']);
     // the top-level withArchived does not leak into includes
-    const hidden = await m.project.get(app.ctx, { id: s.hidden, withArchived: true, include: { releases: true } });
+    const hidden = await m.project.get(app.ctx, {
+      id: s.hidden,
+      withArchived: true,
+      include: { releases: true },
+    });
     expect(hidden.releases.map((r) => r.semver)).toEqual(['0.0.1']);
     // a required parent is embedded even when archived, marked by its archivedAt
-    const orphan = await m.release.list(app.ctx, { where: { projectId: s.hidden }, include: { project: true } });
+    const orphan = await m.release.list(app.ctx, {
+      where: { projectId: s.hidden },
+      include: { project: true },
+    });
     expect(orphan.items[0]!.project.id).toBe(s.hidden);
     expect(orphan.items[0]!.project.archivedAt).toBeInstanceOf(Date);
     const tag = await m.tag.get(app.ctx, { id: s.tags.backend, include: { projects: true } });
@@ -205,10 +276,30 @@ describe.each(testEngines())('include on %s', (engine) => {
   });
 
   it('bad includes are BAD_REQUEST naming what was wrong', async () => {
-    await expectError(app.api.project.get({ id: s.rocket, include: { tags: { where: { nope: 1 } } } as never }), 'BAD_REQUEST', 'include.tags.where.nope');
-    await expectError(app.api.project.get({ id: s.rocket, include: { tags: { limit: 101 } } }), 'BAD_REQUEST', 'include.tags.limit');
-    await expectError(app.api.project.get({ id: s.rocket, include: { tags: { orderBy: { color: 'asc' } } } as never }), 'BAD_REQUEST', 'include.tags.orderBy');
-    await expectError(app.api.project.list({ include: { organization: { include: { nope: true } } } as never }), 'BAD_REQUEST', 'include.organization.include.nope');
-    await expectError(app.api.project.list({ include: { tags: 'yes' } as never }), 'BAD_REQUEST', 'include.tags');
+    await expectError(
+      app.api.project.get({ id: s.rocket, include: { tags: { where: { nope: 1 } } } as never }),
+      'BAD_REQUEST',
+      'include.tags.where.nope',
+    );
+    await expectError(
+      app.api.project.get({ id: s.rocket, include: { tags: { limit: 101 } } }),
+      'BAD_REQUEST',
+      'include.tags.limit',
+    );
+    await expectError(
+      app.api.project.get({ id: s.rocket, include: { tags: { orderBy: { color: 'asc' } } } as never }),
+      'BAD_REQUEST',
+      'include.tags.orderBy',
+    );
+    await expectError(
+      app.api.project.list({ include: { organization: { include: { nope: true } } } as never }),
+      'BAD_REQUEST',
+      'include.organization.include.nope',
+    );
+    await expectError(
+      app.api.project.list({ include: { tags: 'yes' } as never }),
+      'BAD_REQUEST',
+      'include.tags',
+    );
   });
 });

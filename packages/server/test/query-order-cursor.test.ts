@@ -50,7 +50,9 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     const page = await app.api.release.list({ orderBy: [{ status: 'asc' }, { semver: 'desc' }], limit: 100 });
     const items = page.items;
     expect(items).toHaveLength(s.total);
-    const expected = [...items].sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : a.semver < b.semver ? 1 : -1));
+    const expected = [...items].sort((a, b) =>
+      a.status < b.status ? -1 : a.status > b.status ? 1 : a.semver < b.semver ? 1 : -1,
+    );
     expect(items.map((r) => r.id)).toEqual(expected.map((r) => r.id));
     // equal values fall back to id ascending
     const byDownloads = (await app.api.release.list({ orderBy: { downloads: 'desc' }, limit: 100 })).items;
@@ -69,21 +71,29 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     expect(nulls(asc).slice(-count).every(Boolean)).toBe(true); // asc defaults to nulls last
     const desc = (await app.api.release.list({ orderBy: { releasedAt: 'desc' }, limit: 100 })).items;
     expect(nulls(desc).slice(0, count).every(Boolean)).toBe(true); // desc defaults to nulls first
-    const ascFirst = (await app.api.release.list({ orderBy: { releasedAt: { dir: 'asc', nulls: 'first' } }, limit: 100 })).items;
+    const ascFirst = (
+      await app.api.release.list({ orderBy: { releasedAt: { dir: 'asc', nulls: 'first' } }, limit: 100 })
+    ).items;
     expect(nulls(ascFirst).slice(0, count).every(Boolean)).toBe(true);
-    const descLast = (await app.api.release.list({ orderBy: { releasedAt: { dir: 'desc', nulls: 'last' } }, limit: 100 })).items;
+    const descLast = (
+      await app.api.release.list({ orderBy: { releasedAt: { dir: 'desc', nulls: 'last' } }, limit: 100 })
+    ).items;
     expect(nulls(descLast).slice(-count).every(Boolean)).toBe(true);
     const times = descLast.filter((r) => r.releasedAt).map((r) => r.releasedAt!.getTime());
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 
   it("orders by a to-one relation's field", async () => {
-    const items = (await app.api.release.list({ orderBy: [{ project: { name: 'asc' } }, { semver: 'asc' }], limit: 100 })).items;
+    const items = (
+      await app.api.release.list({ orderBy: [{ project: { name: 'asc' } }, { semver: 'asc' }], limit: 100 })
+    ).items;
     const names = new Map((await app.api.project.list({ limit: 100 })).items.map((p) => [p.id, p.name]));
     const projectNames = items.map((r) => names.get(r.projectId)!);
     expect(projectNames).toEqual([...projectNames].sort());
     expect(projectNames[0]).toBe('apple');
-    const projects = await app.api.project.list({ orderBy: [{ organization: { name: 'desc' } }, { name: 'asc' }] });
+    const projects = await app.api.project.list({
+      orderBy: [{ organization: { name: 'desc' } }, { name: 'asc' }],
+    });
     expect(projects.items.map((p) => p.name)).toEqual(['mango', 'pear', 'apple']);
   });
 
@@ -94,7 +104,10 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     ['nulls first ascending', { orderBy: { releasedAt: { dir: 'asc', nulls: 'first' } } }],
     ['nulls last ascending', { orderBy: { releasedAt: 'asc' } }],
     ['nulls first descending', { orderBy: { releasedAt: 'desc' } }],
-    ['nulls last descending, then status', { orderBy: [{ releasedAt: { dir: 'desc', nulls: 'last' } }, { status: 'desc' }] }],
+    [
+      'nulls last descending, then status',
+      { orderBy: [{ releasedAt: { dir: 'desc', nulls: 'last' } }, { status: 'desc' }] },
+    ],
     ['mixed directions', { orderBy: [{ status: 'desc' }, { downloads: 'asc' }, { semver: 'desc' }] }],
     ["a relation's field", { orderBy: [{ project: { name: 'desc' } }] }],
     ['with a where', { where: { status: { in: ['draft', 'published'] } }, orderBy: { releasedAt: 'asc' } }],
@@ -110,10 +123,14 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
   });
 
   it('pages through timestamps that differ by microseconds', async () => {
-    const tags = await app.api.tag.createMany(Array.from({ length: 12 }, (_, i) => ({ label: `micro-${i}` })));
+    const tags = await app.api.tag.createMany(
+      Array.from({ length: 12 }, (_, i) => ({ label: `micro-${i}` })),
+    );
     // all in one millisecond, which a JavaScript Date cannot tell apart
     for (const [i, id] of tags.ids.entries()) {
-      await sql`update tag set created_at = ${`2026-05-01 12:00:00.000${String(100 + i * 7).padStart(3, '0')}+00`}::timestamptz where id = ${id}`.execute(app.database.db);
+      await sql`update tag set created_at = ${`2026-05-01 12:00:00.000${String(100 + i * 7).padStart(3, '0')}+00`}::timestamptz where id = ${id}`.execute(
+        app.database.db,
+      );
     }
     const where = { label: { startsWith: 'micro-' } };
     for (const orderBy of [{ createdAt: 'desc' }, { createdAt: 'asc' }] as const) {
@@ -133,10 +150,14 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
   it('rows inserted between pages: none lost, none repeated, later ones seen', async () => {
     const project = s.projectIds[0]!;
     const where = { projectId: project, semver: { startsWith: '9.' } };
-    await app.api.release.createMany(['9.1.0', '9.3.0', '9.5.0', '9.7.0', '9.9.0'].map((semver) => ({ projectId: project, semver })));
+    await app.api.release.createMany(
+      ['9.1.0', '9.3.0', '9.5.0', '9.7.0', '9.9.0'].map((semver) => ({ projectId: project, semver })),
+    );
     const first = await app.api.release.list({ where, orderBy: { semver: 'asc' }, limit: 2 });
     expect(first.items.map((r) => r.semver)).toEqual(['9.1.0', '9.3.0']);
-    await app.api.release.createMany(['9.0.0', '9.2.0', '9.4.0', '9.8.0'].map((semver) => ({ projectId: project, semver })));
+    await app.api.release.createMany(
+      ['9.0.0', '9.2.0', '9.4.0', '9.8.0'].map((semver) => ({ projectId: project, semver })),
+    );
     const seen = first.items.map((r) => r.semver);
     let cursor = first.nextCursor;
     while (cursor) {
@@ -180,13 +201,29 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     decoded.v[0] = '0.0.0';
     const forged = `${Buffer.from(JSON.stringify(decoded)).toString('base64url')}.${mac}`;
     await expectError(app.api.release.list({ ...query, cursor: forged }), 'BAD_REQUEST', 'cursor');
-    await expectError(app.api.release.list({ ...query, cursor: `${body}.${mac.slice(1)}x` }), 'BAD_REQUEST', 'cursor');
+    await expectError(
+      app.api.release.list({ ...query, cursor: `${body}.${mac.slice(1)}x` }),
+      'BAD_REQUEST',
+      'cursor',
+    );
     await expectError(app.api.release.list({ ...query, cursor: 'garbage' }), 'BAD_REQUEST', 'cursor');
     await expectError(app.api.release.list({ ...query, cursor: '' }), 'BAD_REQUEST', 'cursor');
-    const other = await expectError(app.api.release.list({ ...query, where: { status: 'published' }, cursor }), 'BAD_REQUEST', 'cursor');
+    const other = await expectError(
+      app.api.release.list({ ...query, where: { status: 'published' }, cursor }),
+      'BAD_REQUEST',
+      'cursor',
+    );
     expect(other.message).toContain('does not match');
-    await expectError(app.api.release.list({ ...query, orderBy: { semver: 'desc' }, cursor }), 'BAD_REQUEST', 'cursor');
-    await expectError(app.api.release.list({ ...query, withArchived: true, cursor }), 'BAD_REQUEST', 'cursor');
+    await expectError(
+      app.api.release.list({ ...query, orderBy: { semver: 'desc' }, cursor }),
+      'BAD_REQUEST',
+      'cursor',
+    );
+    await expectError(
+      app.api.release.list({ ...query, withArchived: true, cursor }),
+      'BAD_REQUEST',
+      'cursor',
+    );
     await expectError(app.api.project.list({ cursor }), 'BAD_REQUEST', 'cursor');
     await expectError(app.api.release.count({ cursor } as never), 'BAD_REQUEST', 'cursor');
   });

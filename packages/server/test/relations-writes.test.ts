@@ -1,7 +1,13 @@
 import { belongsTo, defineEntity, defineSchema, f, hasMany } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CrudError, createCallerFactory, createServices, crudProcedures, router } from '../src/core/index.js';
+import {
+  type CrudError,
+  createCallerFactory,
+  createServices,
+  crudProcedures,
+  router,
+} from '../src/core/index.js';
 import { openTestDatabase, type TestDatabase, testEngines } from '../src/testing/index.js';
 import { useApp } from './fixtures.js';
 import { expectError, missingId, snapshot, tableRows } from './helpers.js';
@@ -10,7 +16,9 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
   const app = useApp(engine);
   const s = {} as { orgId: string; tags: string[] };
   const tagsOf = async (projectId: string) => {
-    const { rows } = await sql<{ label: string }>`select t.label from project_tag pt join tag t on t.id = pt.tag_id
+    const { rows } = await sql<{
+      label: string;
+    }>`select t.label from project_tag pt join tag t on t.id = pt.tag_id
       where pt.project_id = ${projectId} order by t.label`.execute(app.database.db);
     return rows.map((r) => r.label);
   };
@@ -23,7 +31,11 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
 
   it('create connects many-to-many ids in the same call', async () => {
     const [t0, t1] = s.tags as [string, string];
-    const p = await app.api.project.create({ organizationId: s.orgId, name: 'C1', tags: { connect: [t0, t1, t0] } });
+    const p = await app.api.project.create({
+      organizationId: s.orgId,
+      name: 'C1',
+      tags: { connect: [t0, t1, t0] },
+    });
     expect(await tagsOf(p.id)).toEqual(['t0', 't1']);
     expect(p.version).toBe(1);
     const many = await app.api.project.createMany([
@@ -40,14 +52,21 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
     let row = await app.api.project.update({ id: p.id, data: { tags: { connect: [t1, t2] } } });
     expect(await tagsOf(p.id)).toEqual(['t0', 't1', 't2']);
     expect(row.version).toBe(2);
-    row = await app.api.project.update({ id: p.id, data: { tags: { disconnect: [t0, t3] } }, expectedVersion: 2 });
+    row = await app.api.project.update({
+      id: p.id,
+      data: { tags: { disconnect: [t0, t3] } },
+      expectedVersion: 2,
+    });
     expect(await tagsOf(p.id)).toEqual(['t1', 't2']);
     expect(row.version).toBe(3);
     row = await app.api.project.update({ id: p.id, data: { name: 'U1 renamed', tags: { set: [t2, t3] } } });
     expect(await tagsOf(p.id)).toEqual(['t2', 't3']);
     expect(row).toMatchObject({ name: 'U1 renamed', version: 4 });
     // set, then disconnect, then connect, in that order
-    await app.api.project.update({ id: p.id, data: { tags: { set: [t0, t1], disconnect: [t1], connect: [t3] } } });
+    await app.api.project.update({
+      id: p.id,
+      data: { tags: { set: [t0, t1], disconnect: [t1], connect: [t3] } },
+    });
     expect(await tagsOf(p.id)).toEqual(['t0', 't3']);
     await app.api.project.update({ id: p.id, data: { tags: { set: [] } } });
     expect(await tagsOf(p.id)).toEqual([]);
@@ -60,20 +79,48 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
     const [t0, t1] = s.tags as [string, string];
     const p = await app.api.project.create({ organizationId: s.orgId, name: 'M1', tags: { connect: [t0] } });
     const before = await snapshot(app.database.db, ['project', 'project_tag']);
-    await expectError(app.api.project.update({ id: p.id, data: { name: 'changed', tags: { set: [t1, missingId] } } }), 'BAD_REQUEST', 'data.tags.set');
-    await expectError(app.api.project.update({ id: p.id, data: { tags: { disconnect: [t0], connect: [missingId] } } }), 'BAD_REQUEST', 'data.tags.connect');
-    await expectError(app.api.project.connect({ id: p.id, relation: 'tags', ids: [t1, missingId] }), 'BAD_REQUEST', 'ids');
-    await expectError(app.services.managers.project.connect(app.ctx, { id: p.id, relation: 'tags', ids: [missingId] }), 'BAD_REQUEST', 'ids');
-    await expectError(app.api.project.create({ organizationId: s.orgId, name: 'M2', tags: { connect: [t0, missingId] } }), 'BAD_REQUEST', 'tags.connect');
+    await expectError(
+      app.api.project.update({ id: p.id, data: { name: 'changed', tags: { set: [t1, missingId] } } }),
+      'BAD_REQUEST',
+      'data.tags.set',
+    );
+    await expectError(
+      app.api.project.update({ id: p.id, data: { tags: { disconnect: [t0], connect: [missingId] } } }),
+      'BAD_REQUEST',
+      'data.tags.connect',
+    );
+    await expectError(
+      app.api.project.connect({ id: p.id, relation: 'tags', ids: [t1, missingId] }),
+      'BAD_REQUEST',
+      'ids',
+    );
+    await expectError(
+      app.services.managers.project.connect(app.ctx, { id: p.id, relation: 'tags', ids: [missingId] }),
+      'BAD_REQUEST',
+      'ids',
+    );
+    await expectError(
+      app.api.project.create({ organizationId: s.orgId, name: 'M2', tags: { connect: [t0, missingId] } }),
+      'BAD_REQUEST',
+      'tags.connect',
+    );
     expect(await snapshot(app.database.db, ['project', 'project_tag'])).toEqual(before);
   });
 
   it('creates a user with its one-to-one profile in one call', async () => {
-    const u = await app.api.user.create({ email: 'one@example.test', displayName: 'One', profile: { create: { bio: 'bio', timezone: 'Asia/Tokyo' } } });
+    const u = await app.api.user.create({
+      email: 'one@example.test',
+      displayName: 'One',
+      profile: { create: { bio: 'bio', timezone: 'Asia/Tokyo' } },
+    });
     const got = await app.services.managers.user.get(app.ctx, { id: u.id, include: { profile: true } });
     expect(got.profile).toMatchObject({ userId: u.id, bio: 'bio', timezone: 'Asia/Tokyo' });
     // defaults apply in the nested create too
-    const d = await app.services.managers.user.create(app.ctx, { email: 'two@example.test', displayName: 'Two', profile: { create: {} } });
+    const d = await app.services.managers.user.create(app.ctx, {
+      email: 'two@example.test',
+      displayName: 'Two',
+      profile: { create: {} },
+    });
     const gd = await app.services.managers.user.get(app.ctx, { id: d.id, include: { profile: true } });
     expect(gd.profile).toMatchObject({ timezone: 'UTC', bio: null });
     // a second profile for the same user is a conflict on userId
@@ -81,17 +128,33 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
     // an invalid nested child writes neither row
     const before = await snapshot(app.database.db, ['app_user', 'profile']);
     await expectError(
-      app.api.user.create({ email: 'three@example.test', displayName: 'Three', profile: { create: { timezone: 'x'.repeat(65) } } }),
+      app.api.user.create({
+        email: 'three@example.test',
+        displayName: 'Three',
+        profile: { create: { timezone: 'x'.repeat(65) } },
+      }),
       'BAD_REQUEST',
       'profile.create.timezone',
     );
-    await expectError(app.api.user.create({ email: 'one@example.test', displayName: 'Dup', profile: { create: { bio: 'b' } } }), 'CONFLICT', 'email');
+    await expectError(
+      app.api.user.create({
+        email: 'one@example.test',
+        displayName: 'Dup',
+        profile: { create: { bio: 'b' } },
+      }),
+      'CONFLICT',
+      'email',
+    );
     expect(await snapshot(app.database.db, ['app_user', 'profile'])).toEqual(before);
   });
 
   it('deleting a project cascades to its releases and its tag links, not to the tags', async () => {
     const [t0, t1] = s.tags as [string, string];
-    const p = await app.api.project.create({ organizationId: s.orgId, name: 'Cascade', tags: { connect: [t0, t1] } });
+    const p = await app.api.project.create({
+      organizationId: s.orgId,
+      name: 'Cascade',
+      tags: { connect: [t0, t1] },
+    });
     await app.api.release.createMany([
       { projectId: p.id, semver: '1.0.0' },
       { projectId: p.id, semver: '1.1.0' },
@@ -107,7 +170,11 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
 
   it('deleting an organization cascades two levels down', async () => {
     const org = await app.api.organization.create({ name: 'Gone', slug: 'gone' });
-    const p = await app.api.project.create({ organizationId: org.id, name: 'Gone', tags: { connect: [s.tags[2]!] } });
+    const p = await app.api.project.create({
+      organizationId: org.id,
+      name: 'Gone',
+      tags: { connect: [s.tags[2]!] },
+    });
     await app.api.release.create({ projectId: p.id, semver: '1.0.0' });
     expect(await app.api.organization.deleteMany({ where: { slug: 'gone' } })).toEqual({ count: 1 });
     expect(await app.api.project.count({ where: { organizationId: org.id }, withArchived: true })).toBe(0);
@@ -116,11 +183,22 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
 
   it('deleting a tag removes its links; deleting a user removes its profile and nulls createdBy', async () => {
     const tag = await app.api.tag.create({ label: 'doomed' });
-    const p = await app.api.project.create({ organizationId: s.orgId, name: 'Keeps', tags: { connect: [tag.id, s.tags[0]!] } });
+    const p = await app.api.project.create({
+      organizationId: s.orgId,
+      name: 'Keeps',
+      tags: { connect: [tag.id, s.tags[0]!] },
+    });
     await app.api.tag.delete({ id: tag.id });
     expect(await tagsOf(p.id)).toEqual(['t0']);
-    const user = await app.services.managers.user.create(app.ctx, { email: 'author@example.test', displayName: 'Author', profile: { create: {} } });
-    const org = await app.services.managers.organization.create({ db: app.database.db, caller: { userId: user.id, superadmin: true, memberships: [] } }, { name: 'ByAuthor', slug: 'by-author' });
+    const user = await app.services.managers.user.create(app.ctx, {
+      email: 'author@example.test',
+      displayName: 'Author',
+      profile: { create: {} },
+    });
+    const org = await app.services.managers.organization.create(
+      { db: app.database.db, caller: { userId: user.id, superadmin: true, memberships: [] } },
+      { name: 'ByAuthor', slug: 'by-author' },
+    );
     expect(org.createdBy).toBe(user.id);
     await app.api.user.delete({ id: user.id });
     expect(await app.api.profile.count({ where: { userId: user.id } })).toBe(0);
@@ -140,13 +218,19 @@ const author = defineEntity({
 const book = defineEntity({
   name: 'book',
   traits: ['timestamps'],
-  fields: { authorId: f.ref('author', { onDelete: 'restrict' }).list(), title: f.string().filterable().sortable().list() },
+  fields: {
+    authorId: f.ref('author', { onDelete: 'restrict' }).list(),
+    title: f.string().filterable().sortable().list(),
+  },
   relations: { author: belongsTo('author', 'authorId') },
 });
 const note = defineEntity({
   name: 'note',
   traits: ['timestamps'],
-  fields: { authorId: f.ref('author', { onDelete: 'set null' }).nullable().list(), text: f.string().filterable().list() },
+  fields: {
+    authorId: f.ref('author', { onDelete: 'set null' }).nullable().list(),
+    text: f.string().filterable().list(),
+  },
   relations: { author: belongsTo('author', 'authorId') },
 });
 const library = defineSchema({ author, book, note });
@@ -155,23 +239,29 @@ const libraryRouter = router({
   book: router(crudProcedures(library, 'book')),
   note: router(crudProcedures(library, 'note')),
 });
+const createLibraryCaller = createCallerFactory(libraryRouter);
 
 describe.each(testEngines())('restrict and set null on %s', (engine) => {
-  const state = {} as { database: TestDatabase; api: ReturnType<ReturnType<typeof createCallerFactory<typeof libraryRouter>>> };
+  const state = {} as { database: TestDatabase; api: ReturnType<typeof createLibraryCaller> };
   beforeAll(async () => {
     state.database = await openTestDatabase(engine, library as never);
     const services = createServices(library, state.database, { policies: 'unrestricted' });
     // unrestricted policies; the procedures still want a signed-in caller (this schema has no users table)
     const caller = { userId: '11111111-1111-4111-8111-111111111111', superadmin: false, memberships: [] };
-    state.api = createCallerFactory(libraryRouter)({ services, db: state.database.db, caller });
+    state.api = createLibraryCaller({ services, db: state.database.db, caller });
   });
   afterAll(async () => {
     await state.database?.dispose();
   });
 
   it('the DDL follows the definitions', async () => {
-    const { rows } = await sql<{ name: string; rule: string }>`select conname as name, confdeltype as rule from pg_constraint
-      where contype = 'f' and conrelid in ('book'::regclass, 'note'::regclass) order by conname`.execute(state.database.db);
+    const { rows } = await sql<{
+      name: string;
+      rule: string;
+    }>`select conname as name, confdeltype as rule from pg_constraint
+      where contype = 'f' and conrelid in ('book'::regclass, 'note'::regclass) order by conname`.execute(
+      state.database.db,
+    );
     expect(rows).toEqual([
       { name: 'book_author_id_fkey', rule: 'r' },
       { name: 'note_author_id_fkey', rule: 'n' },
@@ -193,7 +283,9 @@ describe.each(testEngines())('restrict and set null on %s', (engine) => {
     // archiving is still allowed, and the books keep showing their (archived) author
     await state.api.author.archive({ id: a.id });
     const books = await state.api.book.list({ include: { author: true }, orderBy: { title: 'asc' } });
-    expect(books.items.map((b) => [b.title, (b as unknown as { author: { name: string } }).author.name])).toEqual([
+    expect(
+      books.items.map((b) => [b.title, (b as unknown as { author: { name: string } }).author.name]),
+    ).toEqual([
       ['Emma', 'Austen'],
       ['Persuasion', 'Austen'],
     ]);
@@ -212,7 +304,10 @@ describe.each(testEngines())('restrict and set null on %s', (engine) => {
     const after = await state.api.note.get({ id: n.id, include: { author: true } });
     expect(after.authorId).toBeNull();
     expect((after as unknown as { author: unknown }).author).toBeNull();
-    expect((await tableRows(state.database.db, 'note')).map((r) => r.text).sort()).toEqual(['loose', 'margin']);
+    expect((await tableRows(state.database.db, 'note')).map((r) => r.text).sort()).toEqual([
+      'loose',
+      'margin',
+    ]);
     // a missing reference on create is BAD_REQUEST naming the field
     await expectError(state.api.note.create({ authorId: missingId, text: 'x' }), 'BAD_REQUEST', 'authorId');
     await expectError(state.api.book.create({ authorId: missingId, title: 'x' }), 'BAD_REQUEST', 'authorId');

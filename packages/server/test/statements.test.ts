@@ -11,8 +11,20 @@ describe.each(testEngines())('one SQL statement per read on %s', (engine) => {
     const org = await m.organization.create(app.ctx, { name: 'Count', slug: 'count' });
     const tags = await m.tag.createMany(app.ctx, [{ label: 'x' }, { label: 'y' }]);
     for (const name of ['a', 'b', 'c']) {
-      const p = await m.project.create(app.ctx, { organizationId: org.id, name, tags: { connect: tags.ids } });
-      await m.release.createMany(app.ctx, [1, 2, 3].map((i) => ({ projectId: p.id, semver: `${i}.0.0`, status: 'published' as const, downloads: BigInt(i) })));
+      const p = await m.project.create(app.ctx, {
+        organizationId: org.id,
+        name,
+        tags: { connect: tags.ids },
+      });
+      await m.release.createMany(
+        app.ctx,
+        [1, 2, 3].map((i) => ({
+          projectId: p.id,
+          semver: `${i}.0.0`,
+          status: 'published' as const,
+          downloads: BigInt(i),
+        })),
+      );
       s.projectId = p.id;
     }
     s.orgId = org.id;
@@ -42,7 +54,9 @@ describe.each(testEngines())('one SQL statement per read on %s', (engine) => {
     );
     expect(statements).toBe(1);
     expect(result.projects.map((p) => p.name)).toEqual(['c', 'b']);
-    expect(result.projects[0]!.releases.map((r) => [r.semver, r.downloads, r.project.name])).toEqual([['3.0.0', 3n, 'c']]);
+    expect(result.projects[0]!.releases.map((r) => [r.semver, r.downloads, r.project.name])).toEqual([
+      ['3.0.0', 3n, 'c'],
+    ]);
     expect(result.projects[0]!.tags.map((t) => t.label)).toEqual(['x', 'y']);
   });
 
@@ -54,7 +68,9 @@ describe.each(testEngines())('one SQL statement per read on %s', (engine) => {
       withTotal: true,
       include: threeLevels,
     };
-    const first = await app.database.counter.measure(() => app.services.managers.organization.list(app.ctx, query));
+    const first = await app.database.counter.measure(() =>
+      app.services.managers.organization.list(app.ctx, query),
+    );
     expect(first.statements).toBe(1);
     expect(first.result.total).toBe(1);
     expect(first.result.items[0]!.projects).toHaveLength(2);
@@ -81,11 +97,17 @@ describe.each(testEngines())('one SQL statement per read on %s', (engine) => {
   });
 
   it('through the router (policies included) a read is one statement too', async () => {
-    const get = await app.database.counter.measure(() => app.api.organization.get({ id: s.orgId, include: threeLevels }));
+    const get = await app.database.counter.measure(() =>
+      app.api.organization.get({ id: s.orgId, include: threeLevels }),
+    );
     expect(get.statements).toBe(1);
-    const list = await app.database.counter.measure(() => app.api.project.list({ include: { releases: { include: { project: { include: { tags: true } } } } } }));
+    const list = await app.database.counter.measure(() =>
+      app.api.project.list({ include: { releases: { include: { project: { include: { tags: true } } } } } }),
+    );
     expect(list.statements).toBe(1);
-    const count = await app.database.counter.measure(() => app.api.release.count({ where: { project: { is: { name: 'a' } } } }));
+    const count = await app.database.counter.measure(() =>
+      app.api.release.count({ where: { project: { is: { name: 'a' } } } }),
+    );
     expect(count.statements).toBe(1);
     expect(count.result).toBe(3);
   });

@@ -124,8 +124,9 @@ type FilterByKind<K extends FieldKind, T> = K extends 'string' | 'text' | 'email
 
 /** What a `where` accepts for one field: a plain value (equality) or its kind's operators. */
 export type FieldFilter<Fd extends AnyField> =
-  | FieldValue<Fd>
-  | FilterByKind<KindOf<Fd>, NonNullable<Fd['_type']>>;
+  KindOf<Fd> extends 'json'
+    ? JsonFilter // no shorthand: a document would read as a filter (the where DTO takes only path filters)
+    : FieldValue<Fd> | FilterByKind<KindOf<Fd>, NonNullable<Fd['_type']>>;
 
 export type ToManyFilter<W> = { some?: W; none?: W; every?: W };
 export type ToOneFilter<W> = { is?: W | null; isNot?: W | null };
