@@ -202,6 +202,52 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     expect(tag.projects.map((p) => p.id)).toEqual([project.id]);
   });
 
+  it('connect and disconnect work from the other side of a many-to-many', async () => {
+    const org = await app.api.organization.create({ name: 'Other side', slug: 'other-side' });
+    const projects = await app.api.project.createMany([
+      { organizationId: org.id, name: 'os1' },
+      { organizationId: org.id, name: 'os2' },
+    ]);
+    const tag = await app.api.tag.create({ label: 'other-side' });
+    expect(await app.api.tag.connect({ id: tag.id, relation: 'projects', ids: projects.ids })).toEqual({
+      count: 2,
+    });
+    const p = await app.services.managers.project.get(app.ctx, {
+      id: projects.ids[0]!,
+      include: { tags: true },
+    });
+    expect(p.tags.map((t) => t.id)).toEqual([tag.id]);
+    expect(
+      await app.api.tag.disconnect({ id: tag.id, relation: 'projects', ids: [projects.ids[0]!] }),
+    ).toEqual({ count: 1 });
+    expect(await app.api.project.count({ where: { tags: { some: { id: tag.id } } } })).toBe(1);
+  });
+
+  it('createMany takes nested one-to-one creates per row', async () => {
+    const { ids } = await app.api.user.createMany([
+      { email: 'bulk1@example.test', displayName: 'B1', profile: { create: { bio: 'one' } } },
+      { email: 'bulk2@example.test', displayName: 'B2' },
+      { email: 'bulk3@example.test', displayName: 'B3', profile: { create: { timezone: 'Europe/Paris' } } },
+    ]);
+    const users = await app.services.managers.user.list(app.ctx, {
+      where: { id: { in: ids } },
+      orderBy: { email: 'asc' },
+      include: { profile: true },
+    });
+    expect(users.items.map((u) => u.profile && [u.profile.bio, u.profile.timezone])).toEqual([
+      ['one', 'UTC'],
+      null,
+      [null, 'Europe/Paris'],
+    ]);
+  });
+
+  it('archive and restore of an entity without the archive trait are BAD_REQUEST', async () => {
+    const tag = await app.api.tag.create({ label: 'no-archive' });
+    await expect(app.api.tag.archive({ id: tag.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(app.api.tag.restore({ id: tag.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await app.api.tag.get({ id: tag.id })).label).toBe('no-archive');
+  });
+
   it('release.publish sets status and releasedAt, and is idempotent', async () => {
     const org = await app.api.organization.create({ name: 'Pub', slug: 'pub' });
     const project = await app.api.project.create({ organizationId: org.id, name: 'Pub' });

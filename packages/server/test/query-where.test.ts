@@ -270,6 +270,11 @@ describe.each(testEngines())('where on %s', (engine) => {
       'beta rocket',
     ]);
     expect(await projects({ properties: { path: ["it's"], equals: 'x' } })).toEqual([]);
+    // a JSON null is a value, unlike a missing key
+    expect(await projects({ properties: { path: ['flag'], equals: null } })).toEqual(['Gamma_Ray']);
+    expect(await projects({ properties: { path: ['nested'], equals: { deep: 'yes' } } })).toEqual([
+      'Alpha Rocket',
+    ]);
     const orgs = await app.api.organization.list({
       where: { properties: { path: ['plan'], equals: 'pro' } },
     });
