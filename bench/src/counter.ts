@@ -14,13 +14,13 @@ export function installStatementCounter(): void {
   installed = true;
   const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const query = proto.query;
-  const logSql = process.env.BENCH_LOG_SQL === '1';
+  const logSql = process.env.BENCH_LOG_SQL;
   proto.query = function counted(this: unknown, ...args: unknown[]) {
     statements.count++;
     if (logSql) {
       const q = args[0] as string | { text: string };
       process.stderr.write(
-        `[sql] ${(typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, 300)}\n`,
+        `[sql] ${(typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').slice(0, logSql === 'full' ? undefined : 300)}\n`,
       );
     }
     return query.apply(this, args);

@@ -33,6 +33,8 @@ export interface BenchResults {
     node: string;
     postgres: string;
     platform: string;
+    commit: string;
+    uncommittedFiles: number;
     loadAverage: { start: number[]; end: number[] };
   };
   settings: Record<string, unknown>;
@@ -87,7 +89,7 @@ export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string }
   }
   if (cell.scenario === 'include') {
     const naive = find(cells, cell.engine, cell.scenario, 'naive', cell.connections);
-    if (naive && cell.rps / naive.rps < 5) {
+    if (naive && naive.rps > 0 && cell.rps / naive.rps < 5) {
       met = false;
       notes.push(`${fmtRatio(cell.rps / naive.rps)} < 5x naive`);
     }
@@ -106,7 +108,7 @@ export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string }
   return { met, text: met ? 'yes' : `**no**: ${notes.join('; ')}` };
 }
 
-const fmtRatio = (r: number) => `${r.toFixed(2)}x`;
+const fmtRatio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'inf (0 answered)');
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -207,6 +209,10 @@ export function markdown(r: BenchResults): string {
   );
   out.push(
     `| ${m.cores} | ${m.cpu} | ${m.memoryGiB} GiB | ${m.node} | ${m.postgres} | ${m.loadAverage.start.map((x) => x.toFixed(2)).join(' ')} / ${m.loadAverage.end.map((x) => x.toFixed(2)).join(' ')} |\n`,
+  );
+  out.push(
+    `typecrud measured at commit ${m.commit}${m.uncommittedFiles > 0 ? ` plus ${m.uncommittedFiles} uncommitted files under packages/ and apps/ (work in progress of others, as it stood during the run)` : ''}. ` +
+      'The machine is shared: a load average above the core count means other work competed for the CPU during the run, and absolute numbers are then lower and noisier than on an idle machine; the ratios, measured cell by cell in turn, are the figures to read.\n',
   );
   const s = r.settings as {
     warmupSeconds: number;

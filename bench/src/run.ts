@@ -4,6 +4,7 @@
  * fixed concurrency levels, repeats the PGlite read scenarios, measures type-check scaling, and
  * writes results/latest.md + results/latest.json (raw runs under results/raw/).
  */
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { adminUrl, benchDatabase, benchUrl, fullSeed } from './config.js';
@@ -61,7 +62,21 @@ async function machine() {
     node: process.version,
     postgres: rows[0]?.server_version ?? 'unknown',
     platform: `${process.platform} ${process.arch}`,
+    ...gitState(),
   };
+}
+
+/** Which typecrud was measured: the commit, and whether the packages had uncommitted changes then. */
+function gitState(): { commit: string; uncommittedFiles: number } {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', '../packages', '../apps')
+      .split('\n')
+      .filter(Boolean).length;
+    return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedFiles: dirty };
+  } catch {
+    return { commit: 'unknown', uncommittedFiles: -1 };
+  }
 }
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
