@@ -259,13 +259,13 @@ program
     'Development only: drop every table, apply every migration, seed; refused when NODE_ENV=production',
   )
   .option('--no-seed', 'leave the tables empty')
-  .action((options: { seed: boolean }) =>
-    withDatabase(async (database, config) => {
-      if (config.NODE_ENV === 'production') {
-        throw new Error(
-          'reset drops every table and is for development only: refused because NODE_ENV=production',
-        );
-      }
+  .action((options: { seed: boolean }) => {
+    if (loadConfig().NODE_ENV === 'production') {
+      throw new Error(
+        'reset drops every table and is for development only: refused because NODE_ENV=production',
+      );
+    }
+    return withDatabase(async (database, config) => {
       const dropped = await dropAllTables(database.db);
       print(`dropped ${dropped.length} table(s) in ${databaseLocation(config)}`);
       const result = await migrateUp(database.db, { dir: migrationsDir(), allowDestructive: true });
@@ -273,8 +273,8 @@ program
       if (!options.seed) return;
       const seeded = await seedDatabase(database, config, { demo: config.SEED_DEMO });
       print(`seeded: superadmin ${config.ADMIN_EMAIL}${seeded.demoSeeded ? ', demo organizations' : ''}`);
-    }),
-  );
+    });
+  });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) {
