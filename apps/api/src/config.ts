@@ -36,6 +36,13 @@ export const configSchema = z.object({
   ADMIN_EMAIL: z.email().default('admin@acme.test'),
   /** The first superadmin's password; required in production, `admin-password` in development. */
   ADMIN_PASSWORD: z.string().min(8, { error: 'must be at least 8 characters' }).optional(),
+  /** Redis for the read cache, shared by every instance; unset: an in-process cache. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, { error: 'must be a redis:// URL' })
+    .optional(),
+  /** Entries the in-process cache keeps (least recently used go first). */
+  CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(10_000),
   /** Seed the demo organization when the database is new. */
   SEED_DEMO: z
     .enum(['true', 'false'])

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createAppServices, type Database, openDatabase } from '@typecrud/server';
+import { createAppServices, type Database, memoryCacheStore, openDatabase, redisCacheStore } from '@typecrud/server';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
@@ -31,13 +31,17 @@ export async function startServer(
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DATABASE_POOL_SIZE,
+    onIdleClientError: (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'),
   });
   logger.info(
     { engine: database.engine, dataDir: database.engine === 'pglite' ? config.DATA_DIR : undefined },
     'database open',
   );
   const production = config.NODE_ENV === 'production';
+  // in-process by default; Redis when configured, shared by every instance behind the balancer
+  const cache = config.REDIS_URL ? redisCacheStore(config.REDIS_URL) : memoryCacheStore(config.CACHE_MAX_ENTRIES);
   const services = createAppServices(database, {
+    cache,
     tokenSecret: config.JWT_SECRET ?? developmentSecret(config.DATA_DIR, 'jwt-secret'),
     tokenTtlSeconds: config.JWT_TTL_SECONDS,
     cursorSecret: config.CURSOR_SECRET ?? developmentSecret(config.DATA_DIR, 'cursor-secret'),
@@ -50,6 +54,7 @@ export async function startServer(
     });
   } catch (error) {
     await database.close();
+    await cache.close();
     throw error;
   }
   const app = await buildApp({ config, services, logger });
@@ -59,6 +64,7 @@ export async function startServer(
     stopping ??= (async () => {
       await app.close();
       await database.close();
+      await cache.close();
     })();
     return stopping;
   };

@@ -17,6 +17,8 @@ export interface DatabaseConfig {
   dataDir?: string | undefined;
   /** Size of the pg pool. */
   poolSize?: number | undefined;
+  /** Told when an idle pooled connection fails (it is discarded; the pool opens another). */
+  onIdleClientError?: ((err: Error) => void) | undefined;
   /** PostgreSQL search_path, used to isolate a test run in its own schema. */
   searchPath?: string | undefined;
 }
@@ -42,6 +44,9 @@ export async function openDatabase(config: DatabaseConfig): Promise<Database> {
       max: config.poolSize ?? 10,
       ...(config.searchPath ? { options: `-c search_path=${config.searchPath}` } : {}),
     });
+    // An idle client that the server drops (restart, failover, pg_terminate_backend) is removed
+    // from the pool; without a listener its 'error' event would crash the process.
+    pool.on('error', (err) => config.onIdleClientError?.(err));
     const db = new Kysely<AnyDatabase>({ dialect: new PostgresDialect({ pool }), plugins: [counter] });
     return { db, engine: 'postgres', counter, close: () => db.destroy() };
   }

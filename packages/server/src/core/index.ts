@@ -2,6 +2,14 @@ export { createSchemaTables } from './apply-schema.js';
 export { tableAuditSink } from './audit.js';
 export * from './auth/index.js';
 export {
+  type CacheStore,
+  createReadCache,
+  memoryCacheStore,
+  onCommit,
+  type ReadCache,
+  redisCacheStore,
+} from './cache.js';
+export {
   type AnyDatabase,
   type Database,
   type DatabaseConfig,

@@ -20,6 +20,7 @@ import type {
   Where,
 } from '@typecrud/shared';
 import { sql } from 'kysely';
+import type { ReadCache } from './cache.js';
 import { badRequest, CrudError, notFound } from './errors.js';
 import type { AuditRecord, AuditSink, EntityHooks } from './hooks.js';
 import { Compiler, cursorValue, decodeRow, joinColumns, keysetAfter, orderSql } from './query/compile.js';
@@ -77,6 +78,8 @@ export interface ManagerOptions {
   hooks?: EntityHooks<EntityMap, AnyEntity> | undefined;
   /** Receives the audit records of every write of an audited entity, inside its transaction. */
   audit?: AuditSink | undefined;
+  /** Caches reads of entities that declare a TTL; writes invalidate after they commit. */
+  cache?: ReadCache | undefined;
   /** Managers of the other entities (nested one-to-one creates go through them). */
   managerOf?: (entity: AnyEntity) => Manager<EntityMap, AnyEntity>;
 }
@@ -100,7 +103,17 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
   const returning = sql.join(selectColumns(meta, t0));
   const relations = new Map(s.relations(entity.name).map((r) => [r.name, r]));
   const writable = meta.columns.filter((c) => !c.config.system && !c.config.hidden);
-  const { policies, hooks } = options;
+  const { policies, hooks, cache } = options;
+  /** Reads through the cache when one is set and the call is not inside a transaction (which may see its own writes). */
+  const cached = <T>(
+    ctx: ManagerContext,
+    c: Compiler,
+    op: string,
+    query: unknown,
+    load: () => Promise<T>,
+  ): Promise<T> =>
+    cache && !ctx.db.isTransaction ? cache.read(entity, ctx.caller, op, query, [...c.touched], load) : load();
+  const changed = (db: Executor, extra?: readonly string[]) => cache?.changed(db, entity, extra);
   const audit = entity.audited ? options.audit : undefined;
   const fieldRules = policies?.[entity.name]?.fields as
     | Record<string, ((p: Principal | null) => boolean) | undefined>
@@ -201,6 +214,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       }
     }
     const names = fields.map((f) => f.field);
+    await changed(db);
     await record(
       db,
       out.map((row) => ({
@@ -322,6 +336,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
     const { rows } = await sql`update ${table} as ${sql.id(t0)} set ${sql.join(set)}${from}
       where ${and([...join, ...conds])}
       returning ${sql.join([returning, ...olds])}`.execute(db);
+    if (rows.length) await changed(db);
     return rows as Rows;
   }
 
@@ -495,11 +510,14 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
         sql`${ref(t0, 'id')} = ${param(query.id)}`,
         ...c.visible(entity, t0, query.withArchived),
       ];
-      const { rows } = await sql`select ${sql.join([...selectColumns(meta, t0), ...inc.columns])}
-        from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
-      const row = rows[0] as Data | undefined;
+      const row = await cached(ctx, c, 'get', query, async () => {
+        const { rows } = await sql`select ${sql.join([...selectColumns(meta, t0), ...inc.columns])}
+          from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
+        const found = rows[0] as Data | undefined;
+        if (found) decodeRow(meta, inc.plan, found);
+        return found ?? null;
+      });
       if (!row) throw notFound(entity.name, query.id);
-      decodeRow(meta, inc.plan, row);
       return row as never;
     },
 
@@ -535,28 +553,30 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
         ? sql`select p.*, c."__total" from (select count(*)::int as "__total" from ${table} as ${sql.id(t0)} where ${and(conds)}) as c
             left join lateral (${page}) as p on true`
         : page;
-      let rows = (await statement.execute(ctx.db)).rows as Rows;
-      let total: number | undefined;
-      if (query.withTotal) {
-        total = (rows[0]?.__total as number | undefined) ?? 0;
-        rows = rows.filter((r) => r.id !== null);
-      }
-      const more = rows.length > limit;
-      if (more) rows.pop();
-      const last = rows[rows.length - 1];
-      const nextCursor =
-        more && last
-          ? options.cursors.encode(
-              terms.map((t, i) => (t.field ? last[t.field] : last[`__o${i}`])),
-              fingerprint,
-            )
-          : null;
-      for (const row of rows) {
-        if (query.withTotal) delete row.__total;
-        for (let i = 0; i < terms.length; i++) if (!terms[i]!.field) delete row[`__o${i}`];
-        decodeRow(meta, inc.plan, row);
-      }
-      return { items: rows as never[], nextCursor, ...(total !== undefined ? { total } : {}) };
+      return cached(ctx, c, 'list', query, async () => {
+        let rows = (await statement.execute(ctx.db)).rows as Rows;
+        let total: number | undefined;
+        if (query.withTotal) {
+          total = (rows[0]?.__total as number | undefined) ?? 0;
+          rows = rows.filter((r) => r.id !== null);
+        }
+        const more = rows.length > limit;
+        if (more) rows.pop();
+        const last = rows[rows.length - 1];
+        const nextCursor =
+          more && last
+            ? options.cursors.encode(
+                terms.map((t, i) => (t.field ? last[t.field] : last[`__o${i}`])),
+                fingerprint,
+              )
+            : null;
+        for (const row of rows) {
+          if (query.withTotal) delete row.__total;
+          for (let i = 0; i < terms.length; i++) if (!terms[i]!.field) delete row[`__o${i}`];
+          decodeRow(meta, inc.plan, row);
+        }
+        return { items: rows as never[], nextCursor, ...(total !== undefined ? { total } : {}) };
+      });
     },
 
     async count(ctx, query) {
@@ -565,10 +585,12 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
         ...c.visible(entity, t0, query.withArchived),
         ...c.where(entity, t0, query.where as Data | undefined),
       ];
-      const { rows } = await sql<{
-        count: number;
-      }>`select count(*)::int as count from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
-      return rows[0]?.count ?? 0;
+      return cached(ctx, c, 'count', query, async () => {
+        const { rows } = await sql<{
+          count: number;
+        }>`select count(*)::int as count from ${table} as ${sql.id(t0)} where ${and(conds)}`.execute(ctx.db);
+        return rows[0]?.count ?? 0;
+      });
     },
 
     async update(ctx, input) {
@@ -633,6 +655,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
         );
         const row = rows[0] as Data | undefined;
         if (!row) return explainMiss(db, ctx.caller, input.id, 'delete');
+        await changed(db);
         await record(db, [deletedRecord(row, ctx.caller)]);
         await hooks?.afterDelete?.({ id: input.id }, tctx);
         return { id: input.id };
@@ -653,6 +676,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
             db,
           );
         bulkLimit(rows.length, 'deleteMany');
+        if (rows.length) await changed(db);
         await record(
           db,
           (rows as Rows).map((row) => deletedRecord(row, ctx.caller)),
@@ -685,6 +709,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       return inTransaction(ctx.db, async (db) => {
         await touch(db, ctx.caller, input.id);
         const count = await connectIds(db, ctx.caller, rel, input.id, input.ids, ['ids']);
+        await changed(db, [rel.target.name]);
         await record(db, [relationRecord('connect', input.id, rel.name, input.ids, ctx.caller)]);
         return { count };
       });
@@ -695,6 +720,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       return inTransaction(ctx.db, async (db) => {
         await touch(db, ctx.caller, input.id);
         const count = await disconnectIds(db, rel, input.id, input.ids);
+        await changed(db, [rel.target.name]);
         await record(db, [relationRecord('disconnect', input.id, rel.name, input.ids, ctx.caller)]);
         return { count };
       });

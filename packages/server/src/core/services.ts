@@ -1,5 +1,6 @@
 import type { AnyEntity, EntityMap, Policies, Schema } from '@typecrud/shared';
 import type { TokenService } from './auth/tokens.js';
+import { type CacheStore, createReadCache } from './cache.js';
 import type { Database } from './database.js';
 import type { AuditSink, Hooks } from './hooks.js';
 import { type Caller, createManager, type Manager } from './manager.js';
@@ -43,6 +44,8 @@ export interface ServicesOptions<S extends EntityMap> {
   cursorSecret?: string | undefined;
   production?: boolean | undefined;
   tokens?: TokenService | undefined;
+  /** Caches reads of entities that declare a TTL (a memory store, or Redis shared by instances). */
+  cache?: CacheStore | undefined;
 }
 
 export function createServices<S extends EntityMap>(
@@ -62,12 +65,16 @@ export function createServices<S extends EntityMap>(
   }
   const managers: Record<string, Manager<EntityMap, AnyEntity>> = {};
   const managerOf = (entity: AnyEntity) => managers[entity.name]!;
+  const cache = options.cache
+    ? createReadCache(schema as unknown as Schema<EntityMap>, options.cache)
+    : undefined;
   for (const entity of Object.values(schema.entities)) {
     managers[entity.name] = createManager(schema as unknown as Schema<EntityMap>, entity, {
       cursors,
       policies,
       hooks: options.hooks?.[entity.name as keyof S & string] as never,
       audit: options.audit,
+      cache,
       managerOf,
     });
   }

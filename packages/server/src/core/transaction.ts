@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
+import { trackCommit } from './cache.js';
 import type { AnyDatabase } from './database.js';
 import { isRetryable } from './errors.js';
 
@@ -16,7 +17,13 @@ export async function inTransaction<T>(db: Executor, fn: (trx: Executor) => Prom
   if (db.isTransaction) return fn(db);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await db.transaction().execute(fn);
+      let committed: () => Promise<void> = async () => {};
+      const result = await db.transaction().execute((trx) => {
+        committed = trackCommit(trx);
+        return fn(trx);
+      });
+      await committed();
+      return result;
     } catch (e) {
       if (attempt >= transactionRetries || !isRetryable(e)) throw e;
       await sleep(5 * 2 ** attempt + Math.random() * 10);

@@ -1,6 +1,7 @@
 import { type AppSchema, policies, schema } from '@typecrud/shared';
 import { sql } from 'kysely';
 import {
+  type CacheStore,
   createServices,
   createTokenService,
   type Database,
@@ -39,6 +40,8 @@ export interface AppServicesOptions {
   tokenTtlSeconds?: number;
   cursorSecret?: string | undefined;
   production?: boolean;
+  /** Where cached reads go (entities with a `cache` TTL); none when absent. */
+  cache?: CacheStore | undefined;
 }
 
 /** The demo app's services: its schema with its policies, hooks, audit log and sign-in. */
@@ -67,6 +70,7 @@ function common(options: Omit<AppServicesOptions, 'tokenSecret'>) {
     audit: tableAuditSink(schema.entity('auditEntry').table),
     cursorSecret: options.cursorSecret,
     production: options.production,
+    cache: options.cache,
   };
 }
 

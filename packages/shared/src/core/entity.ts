@@ -73,6 +73,8 @@ export interface EntityDef<
   readonly uniques: readonly (readonly string[])[];
   /** Whether writes are recorded in the audit log (default true). */
   readonly audited: boolean;
+  /** Cache reads of this entity for this long (per caller and query; writes invalidate at once). */
+  readonly cache?: { readonly ttlSeconds: number };
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest entity, used only as a constraint
@@ -90,6 +92,8 @@ export interface EntityInput<N extends string, F extends FieldMap, Tr extends Tr
   uniques?: readonly (readonly (keyof F & string)[])[];
   /** Record writes in the audit log (default true). */
   audit?: boolean;
+  /** Cache get / list / count results for `ttlSeconds` (per caller and query); off by default. */
+  cache?: { ttlSeconds: number };
 }
 
 const defaultLimits: EntityLimits = { defaultLimit: 20, maxLimit: 100, maxBatch: 1000 };
@@ -206,6 +210,7 @@ export function defineEntity<
     limits: { ...defaultLimits, ...input.limits },
     uniques: input.uniques ?? [],
     audited: input.audit ?? true,
+    ...(input.cache ? { cache: input.cache } : {}),
   };
 }
 

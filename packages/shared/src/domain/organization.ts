@@ -4,6 +4,7 @@ export const organization = defineEntity({
   name: 'organization',
   description: 'A team that owns projects.',
   traits: ['timestamps', 'version', 'audit', 'properties', 'archive'],
+  cache: { ttlSeconds: 30 },
   fields: {
     name: f.string({ max: 200 }).filterable().sortable().list(),
     slug: f

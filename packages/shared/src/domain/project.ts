@@ -22,6 +22,8 @@ export const tag = defineEntity({
   name: 'tag',
   description: 'A label projects share.',
   traits: ['timestamps'],
+  // read on every project page, rarely written: worth caching
+  cache: { ttlSeconds: 60 },
   fields: {
     label: f.string({ max: 50 }).unique().filterable().sortable().list(),
     color: f

@@ -140,7 +140,7 @@ export interface MigrateUpResult {
   readonly applied: readonly string[];
   /** The last applied migration. */
   readonly current: string | null;
-  /** True when no migration had been applied before (a new database: time to seed). */
+  /** True when this call applied the first migration: the database was new (time to seed). */
   readonly wasEmpty: boolean;
 }
 
@@ -158,7 +158,9 @@ export async function migrateUp(db: Executor, options: MigrateOptions): Promise<
   const current = lastOf(done);
   if (done.length === 0 && pending.length > 0) {
     const tables = await userTables(db);
-    if (tables.length > 0) {
+    // Tables and their history row commit together: history found now means another process
+    // (a second instance starting) migrated meanwhile, and Kysely's lock takes it from here.
+    if (tables.length > 0 && (await appliedMigrations(db)).size === 0) {
       throw new MigrationError(
         'UNTRACKED_TABLES',
         `the database already has tables (${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}) but no migration history, so the first migration cannot apply; in development run \`reset\`, otherwise create the history by hand`,
@@ -185,7 +187,13 @@ export async function migrateUp(db: Executor, options: MigrateOptions): Promise<
     applied.push(...names);
     if (names.length === 0) break;
   }
-  return { applied, current: lastOf([...done, ...applied]), wasEmpty: done.length === 0 };
+  // Only the process that applied the first migration reports a new database (and seeds it).
+  const first = migrations[0]?.name;
+  return {
+    applied,
+    current: lastOf([...done, ...applied]),
+    wasEmpty: first !== undefined && applied[0] === first,
+  };
 }
 
 export interface MigrateDownOptions extends MigrateOptions {

@@ -16,6 +16,8 @@ import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns }
 /** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
 export class Compiler {
   private n = 0;
+  /** Every entity whose rows this statement reads (cache keys depend on their generations). */
+  readonly touched = new Set<string>();
   constructor(
     readonly schema: Schema<EntityMap>,
     readonly caller: Principal | null,
@@ -46,6 +48,7 @@ export class Compiler {
    */
   visible(entity: AnyEntity, alias: string, withArchived = false, applyPolicy = true): Sql[] {
     const meta = metaOf(entity);
+    this.touched.add(entity.name);
     const out: Sql[] = [];
     if (meta.archivable && !withArchived) out.push(sql`${ref(alias, 'archived_at')} is null`);
     const policy = applyPolicy ? this.policy(entity, 'read', alias) : null;
@@ -236,6 +239,7 @@ export class Compiler {
   /** The FROM of a relation's target rows at alias `a`, and the condition linking them to the row at `alias`. */
   relationSource(rel: ResolvedRelation, alias: string, a: string): { from: Sql; link: Sql } {
     const table = sql`${sql.table(rel.target.table)} as ${sql.id(a)}`;
+    this.touched.add(rel.target.name);
     switch (rel.kind) {
       case 'belongsTo':
         return {
