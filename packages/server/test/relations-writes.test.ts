@@ -29,6 +29,44 @@ describe.each(testEngines())('relation writes on %s', (engine) => {
     Object.assign(s, { orgId: org.id, tags: tags.ids });
   });
 
+  it('the DDL follows the definitions: delete rules, a generated join table, an index leading with every foreign key', async () => {
+    const { rows: fks } = await sql<{ table: string; name: string; column: string; rule: string }>`
+      select c.conrelid::regclass::text as table, c.conname as name, a.attname as column, c.confdeltype as rule
+      from pg_constraint c join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+      where c.contype = 'f' and c.connamespace = current_schema()::regnamespace order by 1, 3`.execute(
+      app.database.db,
+    );
+    const rule = (table: string, column: string) =>
+      fks.find((r) => r.table === table && r.column === column)?.rule;
+    expect(rule('project', 'organization_id')).toBe('c');
+    expect(rule('release', 'project_id')).toBe('c');
+    expect(rule('profile', 'user_id')).toBe('c');
+    expect(rule('project_tag', 'project_id')).toBe('c');
+    expect(rule('project_tag', 'tag_id')).toBe('c');
+    expect(rule('project', 'created_by')).toBe('n');
+    expect(rule('organization', 'updated_by')).toBe('n');
+    expect(fks.find((r) => r.table === 'project_tag' && r.column === 'tag_id')?.name).toBe(
+      'project_tag_tag_id_fkey',
+    );
+    const { rows: indexed } = await sql<{ table: string; column: string }>`
+      select i.indrelid::regclass::text as table, a.attname as column
+      from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]`.execute(
+      app.database.db,
+    );
+    const leads = new Set(indexed.map((r) => `${r.table}.${r.column}`));
+    const missing = fks.filter(
+      (r) => !['created_by', 'updated_by'].includes(r.column) && !leads.has(`${r.table}.${r.column}`),
+    );
+    expect(missing).toEqual([]);
+    // the one-to-one reference is unique
+    const { rows: uniques } = await sql<{
+      name: string;
+    }>`select conname as name from pg_constraint where contype = 'u' and conrelid = 'profile'::regclass`.execute(
+      app.database.db,
+    );
+    expect(uniques.map((u) => u.name)).toEqual(['profile_user_id_key']);
+  });
+
   it('create connects many-to-many ids in the same call', async () => {
     const [t0, t1] = s.tags as [string, string];
     const p = await app.api.project.create({
