@@ -6,6 +6,7 @@ import { NotFoundPage } from './components/ErrorView.js';
 import { entityNames, entityOf, pluralTitle } from './model/entities.js';
 import { describeError } from './model/errors.js';
 import { matchRoute, paths } from './model/routes.js';
+import { overridesOf } from './overrides.js';
 import { DetailPage } from './pages/DetailPage.js';
 import { FormPage } from './pages/FormPage.js';
 import { ListPage } from './pages/ListPage.js';
@@ -25,7 +26,7 @@ function useVerifiedSession() {
     if (me.isError && describeError(me.error).kind === 'unauthorized')
       clearSession('Your session has ended; please sign in again.');
   }, [me.isError, me.error]);
-  return me.data;
+  return me.data?.user;
 }
 
 function Page({ pathname, search }: { pathname: string; search: string }) {
@@ -34,6 +35,9 @@ function Page({ pathname, search }: { pathname: string; search: string }) {
   if (route.name === 'unknown') return <NotFoundPage />;
   const entity = entityOf(route.entity);
   if (!entity) return <NotFoundPage message={`There is no entity called “${route.entity}”.`} />;
+  if ((route.name === 'new' || route.name === 'edit') && overridesOf(entity.name).readOnly) {
+    return <NotFoundPage message={`${pluralTitle(entity.name)} are read-only here.`} />;
+  }
   switch (route.name) {
     case 'list':
       return <ListPage key={entity.name} entity={entity} search={search} />;

@@ -26,6 +26,10 @@ export interface FieldProps {
  * entry renders from its definition alone.
  */
 export interface EntityOverrides {
+  /** The key of the entity's router in the app router, when it is not the entity's name. */
+  router?: string;
+  /** Only reads are routed (no create, update, delete, archive): the pages offer none. */
+  readOnly?: boolean;
   /** List columns in this order; listed fields not named here follow in definition order. */
   columns?: readonly string[];
   /** A custom cell per field, in the list and on the detail page. */
@@ -71,6 +75,7 @@ function ColorField({ id, value, onChange, onBlur, invalid, describedBy }: Field
 
 /** The registry: per entity name, its overrides. The demo shows each kind once. */
 export const overrides: Record<string, EntityOverrides> = {
+  auditEntry: { router: 'audit', readOnly: true },
   project: { columns: ['name', 'organizationId', 'isPublic'] },
   tag: { cells: { color: ColorSwatch }, fields: { color: ColorField } },
 };

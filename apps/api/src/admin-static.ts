@@ -16,8 +16,8 @@ export async function serveAdmin(app: FastifyInstance, dir = defaultAdminDir): P
   await app.register(fastifyStatic, {
     root: dir,
     index: false,
-    setHeaders(res, path) {
-      res.setHeader(
+    setHeaders(reply, path) {
+      reply.header(
         'cache-control',
         path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
       );

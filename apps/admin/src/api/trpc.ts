@@ -4,6 +4,7 @@ import { createClient } from '@typecrud/client';
 import type { AppRouter } from '@typecrud/server';
 import type { SessionUser } from '../auth/session.js';
 import type { Row } from '../model/entities.js';
+import { overridesOf } from '../overrides.js';
 import { useTRPC as useTypedTRPC } from './context.js';
 
 export { TRPCProvider } from './context.js';
@@ -53,7 +54,7 @@ export interface EntityProcedures {
 /** The sign-in procedures (issue 4's contract): `auth.signIn({ email, password })` and `auth.me()`. */
 export interface AuthProcedures {
   signIn: MutationProcedure<{ email: string; password: string }, { token: string; user: SessionUser }>;
-  me: QueryProcedure<undefined, SessionUser>;
+  me: QueryProcedure<undefined, { user: SessionUser }>;
 }
 
 /** The typed tRPC options proxy (for the few places that name a procedure statically). */
@@ -62,7 +63,7 @@ export const useTRPC = useTypedTRPC;
 /** One entity's procedures, by name. */
 export function useEntityApi(entity: string): EntityProcedures {
   const trpc = useTypedTRPC() as unknown as Record<string, EntityProcedures>;
-  const api = trpc[entity];
+  const api = trpc[overridesOf(entity).router ?? entity];
   if (!api) throw new Error(`the API has no router for ${entity}`);
   return api;
 }

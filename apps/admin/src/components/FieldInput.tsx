@@ -147,15 +147,15 @@ export function FieldInput({ entity, spec, value, error, idPrefix, onChange, onB
     <div
       className={`field${spec.widget === 'checkbox' && !Custom ? ' checkbox' : ''}${error ? ' has-error' : ''}`}
     >
-      <label htmlFor={id}>
-        {spec.label}
+      <div className="label-row">
+        <label htmlFor={id}>{spec.label}</label>
+        {/* The input carries aria-required; the star is for sighted users. */}
         {spec.required && (
           <span className="required" aria-hidden="true">
-            {' '}
             *
           </span>
         )}
-      </label>
+      </div>
       {input}
       {hint && (
         <p id={hintId} className="hint">

@@ -122,9 +122,11 @@ export function FilterBar({ specs, value, onApply }: FilterBarProps) {
     onApply(Object.fromEntries(Object.entries(draft).filter(([, v]) => v !== '')));
   };
   const active = Object.keys(value).length;
+  const main = specs.filter((spec) => !spec.system);
+  const more = specs.filter((spec) => spec.system);
   return (
     <form className="filters" onSubmit={submit} aria-label="Filters">
-      {specs.map((spec) => (
+      {main.map((spec) => (
         <FilterInput key={spec.field} spec={spec} draft={draft} set={set} idPrefix={idPrefix} />
       ))}
       <div className="filter-actions">
@@ -137,6 +139,16 @@ export function FilterBar({ specs, value, onApply }: FilterBarProps) {
           </button>
         )}
       </div>
+      {more.length > 0 && (
+        <details className="more-filters" open={more.some((spec) => filterKeys(spec).some((k) => value[k]))}>
+          <summary>More filters</summary>
+          <div className="more-filters-body">
+            {more.map((spec) => (
+              <FilterInput key={spec.field} spec={spec} draft={draft} set={set} idPrefix={idPrefix} />
+            ))}
+          </div>
+        </details>
+      )}
     </form>
   );
 }

@@ -140,7 +140,7 @@ export function RelationPicker({
           setOpen(true);
           setActive(0);
         }}
-        onFocus={() => setOpen(true)}
+        onClick={() => setOpen(true)}
         onBlur={() => {
           setOpen(false);
           onBlur?.();

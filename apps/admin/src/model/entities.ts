@@ -18,12 +18,16 @@ export function entityOf(name: string): AnyEntity | undefined {
   return (adminSchema.entities as Record<string, AnyEntity>)[name];
 }
 
+/** The fields the API reads and writes (hidden ones, like a password hash, never leave the server). */
 export function fieldsOf(entity: AnyEntity): [string, FieldConfig][] {
-  return Object.entries(entity.fields as FieldMap).map(([name, field]) => [name, field.config]);
+  return Object.entries(entity.fields as FieldMap)
+    .filter(([, field]) => !field.config.hidden)
+    .map(([name, field]) => [name, field.config]);
 }
 
 export function fieldOf(entity: AnyEntity, name: string): FieldConfig | undefined {
-  return (entity.fields as FieldMap)[name]?.config;
+  const config = (entity.fields as FieldMap)[name]?.config;
+  return config && !config.hidden ? config : undefined;
 }
 
 export function relationsOf(entity: AnyEntity): readonly ResolvedRelation[] {

@@ -15,6 +15,8 @@ export interface FilterSpec {
   field: string;
   label: string;
   widget: FilterWidget;
+  /** A standard field (id, timestamps, audit): offered behind "More filters". */
+  system: boolean;
 }
 
 /** The widget for one filterable field, or undefined where the list has a better control (archive toggle) or none fits (json). */
@@ -47,17 +49,20 @@ export function filterWidget(entity: AnyEntity, field: string, c: FieldConfig): 
   }
 }
 
-/** The filters of an entity's list, one per filterable field, in field order (id last: it is rarely wanted). */
+/**
+ * The filters of an entity's list, one per filterable field: the entity's own fields in
+ * definition order, then the standard ones (timestamps, audit), id last.
+ */
 export function filterSpecs(entity: AnyEntity): FilterSpec[] {
   const specs: FilterSpec[] = [];
   for (const [field, c] of fieldsOf(entity)) {
     if (!c.filterable) continue;
     const widget = filterWidget(entity, field, c);
-    if (widget) specs.push({ field, label: field === 'id' ? 'Id' : humanize(field), widget });
+    if (widget)
+      specs.push({ field, label: field === 'id' ? 'Id' : humanize(field), widget, system: c.system });
   }
-  const id = specs.findIndex((s) => s.field === 'id');
-  if (id >= 0) specs.push(...specs.splice(id, 1));
-  return specs;
+  const rank = (s: FilterSpec) => (s.field === 'id' ? 2 : s.system ? 1 : 0);
+  return specs.sort((a, b) => rank(a) - rank(b));
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

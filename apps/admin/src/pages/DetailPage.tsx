@@ -17,6 +17,7 @@ import {
 } from '../model/entities.js';
 import { paths } from '../model/routes.js';
 import { encodeListState } from '../model/url-state.js';
+import { overridesOf } from '../overrides.js';
 import { Link, navigate } from '../router.js';
 
 const RELATED_LIMIT = 10;
@@ -146,19 +147,21 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
         <h1 id="page-title" tabIndex={-1}>
           {name} {archived && <span className="badge">Archived</span>}
         </h1>
-        <div className="actions">
-          <Link className="button primary" to={paths.edit(entity.name, id)}>
-            Edit
-          </Link>
-          {hasArchive(entity) && (
-            <button type="button" onClick={() => setPending(archived ? 'restore' : 'archive')}>
-              {archived ? 'Restore' : 'Archive'}
+        {!overridesOf(entity.name).readOnly && (
+          <div className="actions">
+            <Link className="button primary" to={paths.edit(entity.name, id)}>
+              Edit
+            </Link>
+            {hasArchive(entity) && (
+              <button type="button" onClick={() => setPending(archived ? 'restore' : 'archive')}>
+                {archived ? 'Restore' : 'Archive'}
+              </button>
+            )}
+            <button type="button" className="danger" onClick={() => setPending('delete')}>
+              Delete
             </button>
-          )}
-          <button type="button" className="danger" onClick={() => setPending('delete')}>
-            Delete
-          </button>
-        </div>
+          </div>
+        )}
       </header>
       {failure !== undefined && <ErrorBanner error={failure} />}
       <dl className="fields">

@@ -52,7 +52,8 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
   const columns = useMemo(() => listColumns(entity, overridesOf(entity.name).columns), [entity]);
   const specs = useMemo(() => filterSpecs(entity), [entity]);
   const linkField = labelField(entity) && columns.includes(labelField(entity)!) ? labelField(entity)! : 'id';
-  const archivable = hasArchive(entity);
+  const readOnly = overridesOf(entity.name).readOnly === true;
+  const archivable = hasArchive(entity) && !readOnly;
   const plural = pluralTitle(entity.name);
 
   const query = useQuery({
@@ -118,9 +119,11 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
         <h1 id="page-title" tabIndex={-1}>
           {plural}
         </h1>
-        <Link className="button primary" to={paths.create(entity.name)}>
-          New {humanize(entity.name).toLowerCase()}
-        </Link>
+        {!readOnly && (
+          <Link className="button primary" to={paths.create(entity.name)}>
+            New {humanize(entity.name).toLowerCase()}
+          </Link>
+        )}
       </header>
       {entity.description && <p className="muted">{entity.description}</p>}
 
@@ -204,9 +207,11 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
           ) : (
             <p>
               No {plural.toLowerCase()} yet.{' '}
-              <Link to={paths.create(entity.name)}>
-                Create the first {humanize(entity.name).toLowerCase()}
-              </Link>
+              {!readOnly && (
+                <Link to={paths.create(entity.name)}>
+                  Create the first {humanize(entity.name).toLowerCase()}
+                </Link>
+              )}
             </p>
           )}
         </div>
@@ -223,16 +228,18 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
               </caption>
               <thead>
                 <tr>
-                  <th className="select">
-                    <input
-                      type="checkbox"
-                      aria-label="Select all on this page"
-                      checked={allSelected}
-                      onChange={() =>
-                        setSelected(allSelected ? new Set() : new Set(items.map((r) => String(r.id))))
-                      }
-                    />
-                  </th>
+                  {!readOnly && (
+                    <th className="select">
+                      <input
+                        type="checkbox"
+                        aria-label="Select all on this page"
+                        checked={allSelected}
+                        onChange={() =>
+                          setSelected(allSelected ? new Set() : new Set(items.map((r) => String(r.id))))
+                        }
+                      />
+                    </th>
+                  )}
                   {columns.map((c) => {
                     const sortable = fieldOf(entity, c)?.sortable;
                     const dir = state.sort?.field === c ? state.sort.dir : undefined;
@@ -260,9 +267,11 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                       </th>
                     );
                   })}
-                  <th>
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  {!readOnly && (
+                    <th>
+                      <span className="visually-hidden">Actions</span>
+                    </th>
+                  )}
                 </tr>
               </thead>
               <tbody>
@@ -272,14 +281,16 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                   const archived = Boolean(row.archivedAt);
                   return (
                     <tr key={id} className={archived ? 'archived' : undefined}>
-                      <td className="select">
-                        <input
-                          type="checkbox"
-                          aria-label={`Select ${name}`}
-                          checked={selected.has(id)}
-                          onChange={() => toggle(id)}
-                        />
-                      </td>
+                      {!readOnly && (
+                        <td className="select">
+                          <input
+                            type="checkbox"
+                            aria-label={`Select ${name}`}
+                            checked={selected.has(id)}
+                            onChange={() => toggle(id)}
+                          />
+                        </td>
+                      )}
                       {columns.map((c) => (
                         <td key={c}>
                           {c === linkField ? (
@@ -292,28 +303,30 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                           {c === linkField && archived && <span className="badge">Archived</span>}
                         </td>
                       ))}
-                      <td className="row-actions">
-                        <Link to={paths.edit(entity.name, id)} aria-label={`Edit ${name}`}>
-                          Edit
-                        </Link>
-                        {archivable && (
+                      {!readOnly && (
+                        <td className="row-actions">
+                          <Link to={paths.edit(entity.name, id)} aria-label={`Edit ${name}`}>
+                            Edit
+                          </Link>
+                          {archivable && (
+                            <button
+                              type="button"
+                              aria-label={`${archived ? 'Restore' : 'Archive'} ${name}`}
+                              onClick={() => ask(archived ? 'restore' : 'archive', [row])}
+                            >
+                              {archived ? 'Restore' : 'Archive'}
+                            </button>
+                          )}
                           <button
                             type="button"
-                            aria-label={`${archived ? 'Restore' : 'Archive'} ${name}`}
-                            onClick={() => ask(archived ? 'restore' : 'archive', [row])}
+                            className="danger"
+                            aria-label={`Delete ${name}`}
+                            onClick={() => ask('delete', [row])}
                           >
-                            {archived ? 'Restore' : 'Archive'}
+                            Delete
                           </button>
-                        )}
-                        <button
-                          type="button"
-                          className="danger"
-                          aria-label={`Delete ${name}`}
-                          onClick={() => ask('delete', [row])}
-                        >
-                          Delete
-                        </button>
-                      </td>
+                        </td>
+                      )}
                     </tr>
                   );
                 })}
