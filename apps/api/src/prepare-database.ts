@@ -97,7 +97,7 @@ export async function prepareDatabase(
   });
   if (result.applied.length > 0)
     log('applied migrations', { applied: result.applied, current: result.current });
-  if (!result.wasEmpty || result.applied.length === 0) return { ...result, seeded: null };
+  if (!result.wasEmpty) return { ...result, seeded: null };
   const seeded = await seedDatabase(database, config, { demo: config.SEED_DEMO });
   if (seeded.adminCreated) log('created the first superadmin', { email: config.ADMIN_EMAIL });
   if (seeded.demoSeeded) log('seeded the demo organizations');

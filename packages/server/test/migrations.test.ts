@@ -14,12 +14,14 @@ import {
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSchemaTables } from '../src/core/apply-schema.js';
+import { openDatabase } from '../src/core/database.js';
 import {
   checkDrift,
   dropAllTables,
   generateMigration,
   introspectSchema,
   isNarrowing,
+  loadMigrations,
   MigrationError,
   migrateDown,
   migrateUp,
@@ -65,7 +67,7 @@ const itemV1 = defineEntity({
 
 const v1 = defineSchema({ account, team, item: itemV1 }, { principal: 'account' });
 
-/** Added column, nullability, default, index, FK onDelete, a new table and a join table. */
+/** Added column, nullability, default, index, unique, FK onDelete, a new table and a join table. */
 const itemV2 = defineEntity({
   name: 'item',
   description: 'A thing a team tracks.',
@@ -86,7 +88,13 @@ const label = defineEntity({
   fields: { text: f.string({ max: 40 }).unique(), color: f.enum(['red', 'blue'] as const).default('red') },
   relations: { items: manyToMany('item') },
 });
-const v2 = defineSchema({ account, team, item: itemV2, label }, { principal: 'account' });
+const teamV2 = defineEntity({
+  name: 'team',
+  traits: ['timestamps', 'audit', 'properties', 'archive'],
+  fields: { name: f.string({ max: 120 }).unique(), slug: f.string({ max: 64 }).unique() },
+  relations: { items: hasMany('item', 'teamId') },
+});
+const v2 = defineSchema({ account, team: teamV2, item: itemV2, label }, { principal: 'account' });
 
 /** Destructive: `price` dropped, `title` narrowed from varchar(200) to varchar(50). */
 const itemV3 = defineEntity({
@@ -102,7 +110,7 @@ const itemV3 = defineEntity({
   uniques: [['teamId', 'title']],
   relations: { team: belongsTo('team', 'teamId'), labels: manyToMany('label') },
 });
-const v3 = defineSchema({ account, team, item: itemV3, label }, { principal: 'account' });
+const v3 = defineSchema({ account, team: teamV2, item: itemV3, label }, { principal: 'account' });
 
 /** `title` renamed to `headline` (declared), so its unique and index follow it. */
 const itemV4 = defineEntity({
@@ -118,7 +126,7 @@ const itemV4 = defineEntity({
   uniques: [['teamId', 'headline']],
   relations: { team: belongsTo('team', 'teamId'), labels: manyToMany('label') },
 });
-const v4 = defineSchema({ account, team, item: itemV4, label }, { principal: 'account' });
+const v4 = defineSchema({ account, team: teamV2, item: itemV4, label }, { principal: 'account' });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -206,6 +214,7 @@ describe.each(testEngines())('migrations on %s', (engine) => {
     expect(names(second.changes)).toEqual(
       expect.arrayContaining([
         'item: add column "note" text',
+        'team: add unique team_name_key (name)',
         'item: make "qty" nullable',
         'item: set the default of "qty" to 1',
         'item: add index item_title_idx (title)',
@@ -288,6 +297,11 @@ describe.each(testEngines())('migrations on %s', (engine) => {
     expect(await checkDrift(db, v3)).toEqual([]);
     const rows = await sql<{ title: string }>`select title from item`.execute(db);
     expect(rows.rows).toEqual([{ title: 'short' }]);
+
+    // A new database has no data to lose: it migrates straight through without the flag.
+    await dropAllTables(db);
+    expect((await migrateUp(db, { dir })).applied).toHaveLength(2);
+    expect(await checkDrift(db, v3)).toEqual([]);
   });
 
   it('turns a declared rename into RENAME and keeps the data', async () => {
@@ -379,6 +393,30 @@ export async function down(db: Kysely<unknown>) { await sql\`drop table half_don
       ['29990102000000_bad', false],
     ]);
   });
+
+  it.skipIf(engine !== 'postgres')(
+    'two instances starting at once: one migrates and seeds, the other waits',
+    async () => {
+      const dir = migrationsDir();
+      await generateMigration({ db: database.db, schema: v1, dir, name: 'initial' });
+      await migrateUp(database.db, { dir });
+      await generateMigration({ db: database.db, schema: v2, dir, name: 'v2' });
+      await dropAllTables(database.db);
+      const a = await openDatabase({ url: database.url! });
+      const b = await openDatabase({ url: database.url! });
+      try {
+        const results = await Promise.all([migrateUp(a.db, { dir }), migrateUp(b.db, { dir })]);
+        expect(results.filter((r) => r.wasEmpty)).toHaveLength(1);
+        expect(results.flatMap((r) => r.applied).sort()).toEqual(
+          (await loadMigrations(dir)).map((m) => m.name),
+        );
+        expect(await checkDrift(database.db, v2)).toEqual([]);
+      } finally {
+        await a.close();
+        await b.close();
+      }
+    },
+  );
 
   it('refuses to generate on a database behind its migrations, and to migrate tables it did not create', async () => {
     const dir = migrationsDir();
