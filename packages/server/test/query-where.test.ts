@@ -226,6 +226,39 @@ describe.each(testEngines())('where on %s', (engine) => {
     expect(await releases({ createdAt: { gt: now } })).toEqual([]);
   });
 
+  it('a timestamp read back finds its own row (the server keeps microseconds, a Date only milliseconds)', async () => {
+    const org = await app.api.organization.create({ name: 'Clock', slug: 'clock' });
+    const mine = { slug: 'clock' };
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: org.createdAt } })).toBe(1);
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: { eq: org.createdAt } } })).toBe(
+      1,
+    );
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: { in: [org.createdAt] } } })).toBe(
+      1,
+    );
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: { ne: org.createdAt } } })).toBe(
+      0,
+    );
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: { gt: org.createdAt } } })).toBe(
+      0,
+    );
+    expect(await app.api.organization.count({ where: { ...mine, createdAt: { lte: org.createdAt } } })).toBe(
+      1,
+    );
+    expect(
+      await app.api.organization.count({
+        where: { ...mine, updatedAt: { gte: org.updatedAt, lt: new Date(org.updatedAt.getTime() + 1) } },
+      }),
+    ).toBe(1);
+    const archived = await app.api.organization.archive({ id: org.id });
+    expect(
+      await app.api.organization.count({
+        where: { ...mine, archivedAt: archived.archivedAt! },
+        withArchived: true,
+      }),
+    ).toBe(1);
+  });
+
   it('bigint: exact beyond 2^53', async () => {
     expect(await releases({ downloads: big })).toEqual(['2.0.0']);
     expect(await releases({ downloads: { eq: big - 1n } })).toEqual([]);

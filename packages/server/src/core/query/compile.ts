@@ -126,11 +126,13 @@ export class Compiler {
       if (f.isNull !== undefined) out.push(f.isNull ? sql`${at2} is null` : sql`${at2} is not null`);
       return out;
     }
+    // a timestamp compares as clients see it, to the millisecond of a Date (the column keeps microseconds)
+    const cmp = c.config.kind === 'timestamp' ? sql`date_trunc('milliseconds', ${col})` : col;
     if (value === null) return [sql`${col} is null`];
-    if (typeof value !== 'object' || value instanceof Date) return [sql`${col} = ${param(value)}`];
+    if (typeof value !== 'object' || value instanceof Date) return [sql`${cmp} = ${param(value)}`];
     const ops = value as Record<string, unknown>;
     const insensitive = ops.mode === 'insensitive';
-    const lhs = insensitive ? sql`lower(${col})` : col;
+    const lhs = insensitive ? sql`lower(${col})` : cmp;
     const rhs = (v: unknown) => (insensitive ? sql`lower(${param(v)})` : param(v));
     const out: Sql[] = [];
     for (const [op, v] of Object.entries(ops)) {
