@@ -15,7 +15,7 @@ export async function serveAdmin(app: FastifyInstance, dir = defaultAdminDir): P
   if (!existsSync(`${dir}/index.html`)) return false;
   await app.register(fastifyStatic, {
     root: dir,
-    index: false,
+    index: ['index.html'],
     setHeaders(reply, path) {
       reply.header(
         'cache-control',
