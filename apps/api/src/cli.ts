@@ -207,7 +207,8 @@ migrate
         ? await withDatabase((database) => run(database.db))
         : await withMigratedScratch(dir, run);
       if (!result.path) {
-        print('nothing to generate: the migrations already give the schema the definitions describe');
+        const compared = options.againstDatabase ? 'the database' : 'the schema the migrations produce';
+        print(`nothing to generate: ${compared} already matches the entity definitions`);
         return;
       }
       print(
