@@ -1,5 +1,11 @@
 import { join } from 'node:path';
-import { createAppServices, type Database, memoryCacheStore, openDatabase, redisCacheStore } from '@typecrud/server';
+import {
+  createAppServices,
+  type Database,
+  memoryCacheStore,
+  openDatabase,
+  redisCacheStore,
+} from '@typecrud/server';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from './app.js';
@@ -31,7 +37,8 @@ export async function startServer(
     url: config.DATABASE_URL,
     dataDir: join(config.DATA_DIR, 'pglite'),
     poolSize: config.DATABASE_POOL_SIZE,
-    onIdleClientError: (err) => logger.warn({ err }, 'an idle database connection failed; the pool replaces it'),
+    onIdleClientError: (err) =>
+      logger.warn({ err }, 'an idle database connection failed; the pool replaces it'),
   });
   logger.info(
     { engine: database.engine, dataDir: database.engine === 'pglite' ? config.DATA_DIR : undefined },
@@ -39,7 +46,9 @@ export async function startServer(
   );
   const production = config.NODE_ENV === 'production';
   // in-process by default; Redis when configured, shared by every instance behind the balancer
-  const cache = config.REDIS_URL ? redisCacheStore(config.REDIS_URL) : memoryCacheStore(config.CACHE_MAX_ENTRIES);
+  const cache = config.REDIS_URL
+    ? redisCacheStore(config.REDIS_URL)
+    : memoryCacheStore(config.CACHE_MAX_ENTRIES);
   const services = createAppServices(database, {
     cache,
     tokenSecret: config.JWT_SECRET ?? developmentSecret(config.DATA_DIR, 'jwt-secret'),

@@ -88,7 +88,9 @@ describe.each(testEngines())('authorization on %s', (engine) => {
 
   /** The project row as the system sees it: must not move when a call is refused. */
   const snapshot = async (id: string) => {
-    const { rows } = await sql<Record<string, unknown>>`select * from project where id = ${id}::uuid`.execute(app.database.db);
+    const { rows } = await sql<Record<string, unknown>>`select * from project where id = ${id}::uuid`.execute(
+      app.database.db,
+    );
     return rows[0];
   };
 

@@ -136,7 +136,14 @@ export function createReadCache(schema: Schema<EntityMap>, store: CacheStore): R
   const deps = dependents(schema);
   return {
     store,
-    async read<T>(entity: AnyEntity, caller: Principal | null, op: string, query: unknown, touched: readonly string[], load: () => Promise<T>): Promise<T> {
+    async read<T>(
+      entity: AnyEntity,
+      caller: Principal | null,
+      op: string,
+      query: unknown,
+      touched: readonly string[],
+      load: () => Promise<T>,
+    ): Promise<T> {
       const ttl = entity.cache?.ttlSeconds ?? 0;
       if (ttl <= 0) return load();
       const names = [...new Set([entity.name, ...touched])].sort();
