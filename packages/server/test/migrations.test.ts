@@ -51,9 +51,13 @@ const team = defineEntity({
   relations: { items: hasMany('item', 'teamId') },
 });
 
+/** Quotes, a backtick, `${` and a backslash: the generated file must carry them through unchanged. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the point is a literal `${` in the text
+const itemDescription = "A team's `item`, ${not a placeholder}, a back\\slash.";
+
 const itemV1 = defineEntity({
   name: 'item',
-  description: 'A thing a team tracks.',
+  description: itemDescription,
   traits: ['timestamps', 'version'],
   fields: {
     teamId: f.ref('team', { onDelete: 'cascade' }),
@@ -70,7 +74,7 @@ const v1 = defineSchema({ account, team, item: itemV1 }, { principal: 'account' 
 /** Added column, nullability, default, index, unique, FK onDelete, a new table and a join table. */
 const itemV2 = defineEntity({
   name: 'item',
-  description: 'A thing a team tracks.',
+  description: itemDescription,
   traits: ['timestamps', 'version'],
   fields: {
     teamId: f.ref('team', { onDelete: 'restrict' }),
@@ -99,7 +103,7 @@ const v2 = defineSchema({ account, team: teamV2, item: itemV2, label }, { princi
 /** Destructive: `price` dropped, `title` narrowed from varchar(200) to varchar(50). */
 const itemV3 = defineEntity({
   name: 'item',
-  description: 'A thing a team tracks.',
+  description: itemDescription,
   traits: ['timestamps', 'version'],
   fields: {
     teamId: f.ref('team', { onDelete: 'restrict' }),
@@ -115,7 +119,7 @@ const v3 = defineSchema({ account, team: teamV2, item: itemV3, label }, { princi
 /** `title` renamed to `headline` (declared), so its unique and index follow it. */
 const itemV4 = defineEntity({
   name: 'item',
-  description: 'A thing a team tracks.',
+  description: itemDescription,
   traits: ['timestamps', 'version'],
   fields: {
     teamId: f.ref('team', { onDelete: 'restrict' }),
