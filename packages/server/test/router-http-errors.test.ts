@@ -1,9 +1,12 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { sql } from 'kysely';
 import superjson from 'superjson';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServicesBase } from '../src/core/index.js';
 import { appRouter } from '../src/domain/app-router.js';
+import { createAppServices } from '../src/domain/services.js';
 import { testEngines } from '../src/testing/index.js';
-import { useApp } from './fixtures.js';
+import { testTokenSecret, useApp } from './fixtures.js';
 import { missingId } from './helpers.js';
 
 interface ErrorBody {
@@ -25,6 +28,7 @@ describe.each(testEngines())('error shapes over HTTP on %s', (engine) => {
     path: string,
     input: unknown,
     type: 'query' | 'mutation' = 'mutation',
+    services: ServicesBase = app.services,
   ): Promise<ErrorBody> => {
     const payload = encodeURIComponent(JSON.stringify(superjson.serialize(input)));
     const req =
@@ -39,7 +43,11 @@ describe.each(testEngines())('error shapes over HTTP on %s', (engine) => {
       endpoint: '/trpc',
       req,
       router: appRouter,
-      createContext: () => ({ services: app.services, db: app.database.db, caller: app.ctx.caller }),
+      createContext: () => ({
+        services,
+        db: app.database.db,
+        caller: app.ctx.caller,
+      }),
     });
     const body = (await res.json()) as { error?: { json: ErrorBody } };
     expect(body.error, `${path} should fail`).toBeDefined();
@@ -88,6 +96,24 @@ describe.each(testEngines())('error shapes over HTTP on %s', (engine) => {
     const nf = await call('project.get', { id: missingId }, 'query');
     expect(nf.data.code).toBe('NOT_FOUND');
     expect(nf.data.httpStatus).toBe(404);
+  });
+
+  it('an unexpected database error is INTERNAL_SERVER_ERROR; in production its message stays on the server', async () => {
+    const production = createAppServices(app.database, { tokenSecret: testTokenSecret, production: true });
+    await sql`alter table tag rename to tag_away`.execute(app.database.db);
+    try {
+      const prod = await call('tag.list', {}, 'query', production);
+      expect(prod.data.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(prod.data.httpStatus).toBe(500);
+      expect(prod.message).toBe('internal error');
+      const write = await call('tag.create', { label: 'x' }, 'mutation', production);
+      expect(write.message).toBe('internal error');
+      const dev = await call('tag.list', {}, 'query');
+      expect(dev.data.code).toBe('INTERNAL_SERVER_ERROR');
+      expect(dev.message).toContain('tag');
+    } finally {
+      await sql`alter table tag_away rename to tag`.execute(app.database.db);
+    }
   });
 
   it('a bad cursor names the cursor', async () => {
