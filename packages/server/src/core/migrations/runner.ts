@@ -189,11 +189,8 @@ export async function migrateUp(db: Executor, options: MigrateOptions): Promise<
   }
   // Only the process that applied the first migration reports a new database (and seeds it).
   const first = migrations[0]?.name;
-  return {
-    applied,
-    current: lastOf([...done, ...applied]),
-    wasEmpty: first !== undefined && applied[0] === first,
-  };
+  const now = await appliedMigrations(db);
+  return { applied, current: lastOf([...now.keys()]), wasEmpty: first !== undefined && applied[0] === first };
 }
 
 export interface MigrateDownOptions extends MigrateOptions {
