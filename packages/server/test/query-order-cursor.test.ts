@@ -175,6 +175,66 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     expect(seen).toEqual(['9.1.0', '9.3.0', '9.4.0', '9.5.0', '9.7.0', '9.8.0', '9.9.0']);
   });
 
+  it('a list without a limit returns the default page size and a cursor', async () => {
+    const page = await app.api.release.list();
+    expect(page.items).toHaveLength(20);
+    expect(page.nextCursor).toEqual(expect.any(String));
+    const rest = await app.api.release.list({ cursor: page.nextCursor! });
+    expect(rest.items.map((r) => r.id)).not.toContain(page.items[0]!.id);
+  });
+
+  it('orders and pages by a one-to-one relation, rows without one included', async () => {
+    const m = app.services.managers;
+    const zones = ['Asia/Tokyo', 'UTC', null, 'Europe/Paris', null, 'UTC', 'America/Lima'];
+    for (const [i, zone] of zones.entries()) {
+      await m.user.create(app.ctx, {
+        email: `zone${i}@example.test`,
+        displayName: `Zone ${i}`,
+        ...(zone ? { profile: { create: { timezone: zone } } } : {}),
+      });
+    }
+    const where = { email: { startsWith: 'zone' } };
+    for (const orderBy of [
+      [{ profile: { timezone: 'asc' } }],
+      [{ profile: { timezone: { dir: 'desc', nulls: 'last' } } }, { email: 'desc' }],
+    ] as const) {
+      const all = await m.user.list(app.ctx, {
+        where,
+        orderBy: orderBy as never,
+        limit: 100,
+        include: { profile: true },
+      });
+      const seen = all.items.map((u) => u.profile?.timezone ?? null);
+      expect(seen.filter((z) => z === null)).toHaveLength(2);
+      const paged: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await m.user.list(app.ctx, {
+          where,
+          orderBy: orderBy as never,
+          limit: 2,
+          ...(cursor ? { cursor } : {}),
+        });
+        paged.push(...page.items.map((u) => u.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(paged).toEqual(all.items.map((u) => u.id));
+    }
+    const asc = await m.user.list(app.ctx, {
+      where,
+      orderBy: [{ profile: { timezone: 'asc' } }],
+      limit: 100,
+      include: { profile: true },
+    });
+    expect(asc.items.map((u) => u.profile?.timezone ?? null).slice(0, 5)).toEqual([
+      'America/Lima',
+      'Asia/Tokyo',
+      'Europe/Paris',
+      'UTC',
+      'UTC',
+    ]);
+  });
+
   it('withTotal counts every matching row on every page', async () => {
     const where = { status: 'draft' as const };
     const count = await app.api.release.count({ where });
