@@ -7,9 +7,16 @@ import type { Wire } from './contenders/index.js';
 import { type LoadState, scenarioByName } from './scenarios.js';
 import { readFixtures } from './seed.js';
 
-export interface LoadSpec {
-  target: string;
+export interface LoadTarget {
+  contender: string;
+  url: string;
   wire: Wire;
+  /** Sent with every request (the contender's bearer token, if any). */
+  headers: Record<string, string>;
+}
+
+export interface LoadSpec {
+  targets: LoadTarget[];
   scenario: string;
   connections: number;
   warmupSeconds: number;
@@ -17,8 +24,6 @@ export interface LoadSpec {
   runs: number;
   /** PostgreSQL URL to read the seeded ids and current versions from. */
   dbUrl: string;
-  /** Sent with every request (the contender's bearer token, if any). */
-  headers: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -33,32 +38,62 @@ export interface LoadResult {
   statuses: Record<string, number>;
 }
 
-/** Messages from the load process to the runner. */
+/** Messages from the load process to the runner; the runner answers each `before`/`after` with `go`. */
 export type LoadMessage =
-  | { type: 'warm' }
-  | { type: 'result'; runs: LoadResult[] }
+  | { type: 'before'; contender: string; run: number }
+  | { type: 'after'; contender: string; run: number; result: LoadResult }
+  | { type: 'done' }
   | { type: 'error'; error: string };
 
-async function once(spec: LoadSpec, state: LoadState, seconds: number): Promise<LoadResult> {
+interface Context {
+  updating?: string;
+}
+
+/** The version an update answered with (tRPC batch or raw body), so the next update of that row expects it. */
+function answeredVersion(wire: Wire, body: string): number | undefined {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    const row =
+      wire === 'raw'
+        ? parsed
+        : (parsed as [{ result?: { data?: { json?: unknown } } }])[0]?.result?.data?.json;
+    return (row as { version?: number } | undefined)?.version;
+  } catch {
+    return undefined;
+  }
+}
+
+async function once(
+  spec: LoadSpec,
+  target: LoadTarget,
+  state: LoadState,
+  seconds: number,
+): Promise<LoadResult> {
   const scenario = scenarioByName(spec.scenario);
   const result = await autocannon({
-    url: spec.target,
+    url: target.url,
     connections: spec.connections,
     duration: seconds,
     pipelining: 1,
     timeout: 30,
     requests: [
       {
-        setupRequest: (request) => {
-          const next = scenario.request(spec.wire, state);
+        setupRequest: (request, context: Context) => {
+          const next = scenario.request(target.wire, state);
           state.seq++;
+          context.updating = next.updates;
           return {
             ...request,
             method: next.method,
             path: next.path,
             body: next.body,
-            headers: { ...request.headers, ...spec.headers, ...next.headers },
+            headers: { ...request.headers, ...target.headers, ...next.headers },
           } as never;
+        },
+        onResponse: (status, body, context: Context) => {
+          if (!context.updating || status !== 200) return;
+          const version = answeredVersion(target.wire, body);
+          if (version !== undefined) state.versions[context.updating] = version;
         },
       },
     ],
@@ -82,9 +117,13 @@ async function once(spec: LoadSpec, state: LoadState, seconds: number): Promise<
 
 const send = (message: LoadMessage) =>
   new Promise<void>((resolve) => process.send?.(message, () => resolve()));
-const nextMessage = () => new Promise<unknown>((resolve) => process.once('message', resolve));
+const go = () => new Promise<unknown>((resolve) => process.once('message', resolve));
 
-/** Warm-up, then (after the runner's go, once it has read the statement counter) the measured runs. */
+/**
+ * Warm-up of every target, then the runs: contenders take turns run by run, so a change in the
+ * machine's load during the cell hits them alike. All targets share one database, and one state
+ * (the rows' current versions), since only one of them is ever under load.
+ */
 async function main(spec: LoadSpec) {
   const fixtures = await readFixtures(spec.dbUrl);
   const state: LoadState = {
@@ -93,14 +132,21 @@ async function main(spec: LoadSpec) {
     nonce: Math.floor(Date.now() % 1e8) + process.pid,
     seq: 0,
   };
-  if (spec.warmupSeconds > 0) await once(spec, state, spec.warmupSeconds);
-  await send({ type: 'warm' });
-  await nextMessage();
-  const runs: LoadResult[] = [];
-  for (let i = 0; i < spec.runs; i++) runs.push(await once(spec, state, spec.durationSeconds));
-  await send({ type: 'result', runs });
+  const writesVersions = spec.scenario === 'update' || spec.scenario === 'mixed';
+  if (spec.warmupSeconds > 0) for (const t of spec.targets) await once(spec, t, state, spec.warmupSeconds);
+  for (let run = 0; run < spec.runs; run++) {
+    for (const target of spec.targets) {
+      await send({ type: 'before', contender: target.contender, run });
+      await go();
+      // a request cut off at the end of the last run may still have bumped a row's version: re-read them
+      if (writesVersions) state.versions = (await readFixtures(spec.dbUrl)).versions;
+      const result = await once(spec, target, state, spec.durationSeconds);
+      await send({ type: 'after', contender: target.contender, run, result });
+      await go();
+    }
+  }
+  await send({ type: 'done' });
 }
-
 process.once('message', (spec: LoadSpec) => {
   main(spec).then(
     () => process.exit(0),

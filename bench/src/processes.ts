@@ -69,13 +69,22 @@ export async function startServer(
   };
 }
 
-/** Runs one cell in a load process of its own: warm-up, then `onWarm` (read counters), then the runs. */
-export function runLoad(spec: LoadSpec, onWarm: () => Promise<void>): Promise<LoadResult[]> {
+export interface LoadHooks {
+  /** Before a contender's run: read its statement counter. */
+  before(contender: string, run: number): Promise<void>;
+  /** After it: read the counter again, clean up writes. */
+  after(contender: string, run: number, result: LoadResult): Promise<void>;
+}
+
+/** Runs one scenario at one concurrency in a load process of its own, the contenders taking turns run by run. */
+export function runLoad(spec: LoadSpec, hooks: LoadHooks): Promise<void> {
   const child = fork(here('./loadgen.ts'), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
+    const go = () => child.send({ type: 'go' });
     child.on('message', (m: LoadMessage) => {
-      if (m.type === 'warm') onWarm().then(() => child.send({ type: 'go' }), reject);
-      else if (m.type === 'result') resolve(m.runs);
+      if (m.type === 'before') hooks.before(m.contender, m.run).then(go, reject);
+      else if (m.type === 'after') hooks.after(m.contender, m.run, m.result).then(go, reject);
+      else if (m.type === 'done') resolve();
       else if (m.type === 'error') reject(new Error(m.error));
     });
     child.once('exit', (code) => {

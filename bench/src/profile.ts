@@ -7,6 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { benchUrl } from './config.js';
 import { contenderByName } from './contenders/index.js';
+import type { LoadResult } from './loadgen.js';
 import { runLoad, startServer } from './processes.js';
 import type { ScenarioName } from './scenarios.js';
 
@@ -21,19 +22,30 @@ const dir = fileURLToPath(
   new URL(`../results/raw/profiles/${name}-${scenario}-${Date.now()}/`, import.meta.url),
 );
 const server = await startServer(name, 'postgres', 4500, benchUrl(), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-const [run] = await runLoad(
+let run: LoadResult | undefined;
+await runLoad(
   {
-    target: `http://127.0.0.1:${server.port}`,
-    wire: contenderByName(name).wire,
+    targets: [
+      {
+        contender: name,
+        url: `http://127.0.0.1:${server.port}`,
+        wire: contenderByName(name).wire,
+        headers: server.headers,
+      },
+    ],
     scenario: scenario as ScenarioName,
     connections: Number(connections),
     warmupSeconds: 1,
     durationSeconds: Number(seconds),
     runs: 1,
     dbUrl: benchUrl(),
-    headers: server.headers,
   },
-  async () => {},
+  {
+    before: async () => {},
+    after: async (_name, _run, result) => {
+      run = result;
+    },
+  },
 );
 await server.stop();
 console.log(

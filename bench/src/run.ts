@@ -36,8 +36,8 @@ const settings = quick
       typecheckSizes: [10, 50],
     }
   : {
-      warmupSeconds: 1.5,
-      durationSeconds: 3,
+      warmupSeconds: 1,
+      durationSeconds: 2.5,
       runs: 3,
       concurrency: [1, 16, 64],
       heavyConcurrency: [1, 16],
@@ -81,58 +81,74 @@ function gitState(): { commit: string; uncommittedFiles: number } {
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
+/** One scenario at one concurrency level: every applicable contender, run by run in turn. */
 async function measure(
-  server: ServerProcess,
+  servers: ServerProcess[],
   engine: Engine,
   scenario: ScenarioName,
   connections: number,
   dbUrl: string,
-): Promise<Cell> {
-  const info = contenderByName(server.name);
+): Promise<Cell[]> {
+  const targets = servers.filter((s) => appliesTo(scenarioByName(scenario), s.name));
+  const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+  const statements = new Map<string, number>(targets.map((t) => [t.name, 0]));
+  const byName = new Map(targets.map((t) => [t.name, t]));
   let before = 0;
-  const runs: LoadResult[] = await runLoad(
+  await runLoad(
     {
-      target: `http://127.0.0.1:${server.port}`,
-      wire: info.wire,
+      targets: targets.map((t) => ({
+        contender: t.name,
+        url: `http://127.0.0.1:${t.port}`,
+        wire: contenderByName(t.name).wire,
+        headers: t.headers,
+      })),
       scenario,
       connections,
       warmupSeconds: settings.warmupSeconds,
       durationSeconds: settings.durationSeconds,
       runs: settings.runs,
       dbUrl,
-      headers: server.headers,
     },
-    async () => {
-      before = (await server.stats()).statements;
+    {
+      async before(name) {
+        before = (await byName.get(name)!.stats()).statements;
+      },
+      async after(name, _run, result) {
+        statements.set(name, statements.get(name)! + (await byName.get(name)!.stats()).statements - before);
+        runs.get(name)!.push(result);
+        if (scenarioByName(scenario).kind !== 'read' && engine === 'postgres') await cleanWrites(dbUrl);
+      },
     },
   );
-  const after = (await server.stats()).statements;
-  const requests = runs.reduce((n, r) => n + r.requests, 0);
-  const cell: Cell = {
-    engine,
-    scenario,
-    contender: server.name,
-    connections,
-    rps: median(runs.map((r) => r.rps)),
-    p50: median(runs.map((r) => r.p50)),
-    p99: median(runs.map((r) => r.p99)),
-    statementsPerRequest: requests ? (after - before) / requests : 0,
-    requests,
-    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-    errors: runs.reduce((n, r) => n + r.errors, 0),
-    runs,
-  };
-  const bad =
-    cell.non2xx || cell.errors
-      ? `  !! non2xx=${cell.non2xx} errors=${cell.errors} ${JSON.stringify(runs.map((r) => r.statuses))}`
-      : '';
-  log(
-    `${engine} ${scenario} c=${connections} ${server.name}: ${cell.rps.toFixed(0)} req/s p50=${cell.p50}ms p99=${cell.p99}ms sql/req=${cell.statementsPerRequest.toFixed(2)}${bad}`,
-  );
-  return cell;
+  return targets.map((t) => {
+    const r = runs.get(t.name)!;
+    const requests = r.reduce((n, x) => n + x.requests, 0);
+    const cell: Cell = {
+      engine,
+      scenario,
+      contender: t.name,
+      connections,
+      rps: median(r.map((x) => x.rps)),
+      p50: median(r.map((x) => x.p50)),
+      p99: median(r.map((x) => x.p99)),
+      statementsPerRequest: requests ? statements.get(t.name)! / requests : 0,
+      requests,
+      non2xx: r.reduce((n, x) => n + x.non2xx, 0),
+      errors: r.reduce((n, x) => n + x.errors, 0),
+      runs: r,
+    };
+    const bad =
+      cell.non2xx || cell.errors
+        ? `  !! non2xx=${cell.non2xx} errors=${cell.errors} ${JSON.stringify(r.map((x) => x.statuses))}`
+        : '';
+    log(
+      `${engine} ${scenario} c=${connections} ${t.name}: ${cell.rps.toFixed(0)} req/s p50=${cell.p50}ms p99=${cell.p99}ms sql/req=${cell.statementsPerRequest.toFixed(2)} (runs: ${r.map((x) => x.rps.toFixed(0)).join(' ')})${bad}`,
+    );
+    return cell;
+  });
 }
 
-/** Every scenario x concurrency, contenders taking turns cell by cell so drift in the machine's load hits all alike. */
+/** Every scenario x concurrency level on one engine, with all its contenders' servers up. */
 async function phase(engine: Engine, names: string[], which: ScenarioName[], dbUrl: string, cells: Cell[]) {
   const servers: ServerProcess[] = [];
   try {
@@ -142,20 +158,14 @@ async function phase(engine: Engine, names: string[], which: ScenarioName[], dbU
       servers.push(await startServer(name, engine, port++, benchUrl()));
     }
     for (const name of which) {
-      const scenario = scenarioByName(name);
       const levels =
         engine === 'pglite'
           ? settings.pgliteConcurrency
           : name === 'createMany'
             ? settings.heavyConcurrency
             : settings.concurrency;
-      for (const connections of levels) {
-        for (const server of servers) {
-          if (!appliesTo(scenario, server.name)) continue;
-          cells.push(await measure(server, engine, name, connections, dbUrl));
-          if (scenario.kind !== 'read') await cleanWrites(dbUrl);
-        }
-      }
+      for (const connections of levels)
+        cells.push(...(await measure(servers, engine, name, connections, dbUrl)));
     }
   } finally {
     for (const s of servers) await s.stop();

@@ -8,6 +8,8 @@ export interface HttpRequest {
   path: string;
   body?: string;
   headers?: Record<string, string>;
+  /** The project this request updates: its answer carries the row's new version. */
+  updates?: string;
 }
 
 /** The state a load generator process keeps while it runs one cell. */
@@ -104,18 +106,19 @@ function create(wire: Wire, s: LoadState): HttpRequest {
 
 function update(wire: Wire, s: LoadState): HttpRequest {
   const id = pick(s);
+  // the version the last answer for this row carried (ids cycle, so calls on one row never overlap)
   const expectedVersion = s.versions[id] ?? 1;
-  // optimistic: the next call on this id expects the bumped version (ids cycle, so calls on one id never overlap)
-  s.versions[id] = expectedVersion + 1;
   const data = { description: `Updated by the benchmark, call ${s.seq}.` };
-  if (wire === 'raw')
+  if (wire === 'raw') {
     return {
       method: 'PATCH',
       path: `/project/${id}`,
       body: JSON.stringify({ expectedVersion, data }),
       headers: json,
+      updates: id,
     };
-  return trpcMutation('project.update', { id, expectedVersion, data });
+  }
+  return { ...trpcMutation('project.update', { id, expectedVersion, data }), updates: id };
 }
 
 const batchSize = 1000;

@@ -1,6 +1,6 @@
 import type { StartContender } from './contender.js';
 import { startDrizzle } from './drizzle/start.js';
-import { startHandwritten, startNaive } from './handwritten/start.js';
+import { startHandwritten, startHandwrittenAuth, startNaive } from './handwritten/start.js';
 import { startRaw } from './raw.js';
 import { startTypecrud } from './typecrud.js';
 
@@ -30,6 +30,13 @@ export const contenders: readonly ContenderInfo[] = [
     wire: 'trpc',
     start: startHandwritten,
     engines: ['postgres', 'pglite'],
+  },
+  {
+    name: 'handwritten-auth',
+    label: 'hand-written tRPC + Kysely + the same sign-in',
+    wire: 'trpc',
+    start: startHandwrittenAuth,
+    engines: ['postgres'],
   },
   { name: 'raw', label: 'raw node:http + pg', wire: 'raw', start: startRaw, engines: ['postgres'] },
   {

@@ -4,6 +4,7 @@ import { schema } from '@typecrud/shared';
 import { fullSeed, poolSize } from '../config.js';
 import { seedDatabase } from '../seed.js';
 import type { ContenderOptions, RunningContender } from './contender.js';
+import { benchAdmin, benchTokenSecret } from './handwritten/auth.js';
 
 type Database = Awaited<ReturnType<typeof server.openDatabase>>;
 type AnyServices = Parameters<typeof buildApp>[0]['services'];
@@ -32,13 +33,10 @@ async function appServices(
   const auth = server as unknown as AuthExports;
   if (auth.createAppServices && auth.createSystemServices && auth.ensureAdmin) {
     const services = auth.createAppServices(database, {
-      tokenSecret: 'bench-token-secret-bench-token-secret',
+      tokenSecret: benchTokenSecret,
       production: true,
     });
-    const admin = await auth.ensureAdmin(auth.createSystemServices(database), {
-      email: 'bench-admin@bench.test',
-      password: 'bench-password-1234',
-    });
+    const admin = await auth.ensureAdmin(auth.createSystemServices(database), benchAdmin);
     const tokens = (services as unknown as { tokens: { issue(id: string): Promise<{ token: string }> } })
       .tokens;
     const { token } = await tokens.issue(admin.id);

@@ -7,6 +7,7 @@ import { fullSeed, poolSize } from '../../config.js';
 import { seedDatabase } from '../../seed.js';
 import type { ContenderOptions, RunningContender } from '../contender.js';
 import { serveTrpc } from '../trpc-host.js';
+import { adminToken, bearerContext } from './auth.js';
 import type { BenchDB } from './db.js';
 import { kyselyQueries } from './kysely-queries.js';
 import { naiveQueries } from './naive-queries.js';
@@ -31,6 +32,19 @@ export async function openKysely(options: ContenderOptions): Promise<Kysely<Benc
 export async function startHandwritten(options: ContenderOptions): Promise<RunningContender> {
   const db = await openKysely(options);
   return serveTrpc(handwrittenRouter(kyselyQueries(db)), options.port, () => db.destroy());
+}
+
+/** The hand-written router behind the same sign-in typecrud does per request (JWT + principal query). */
+export async function startHandwrittenAuth(options: ContenderOptions): Promise<RunningContender> {
+  const db = await openKysely(options);
+  const token = await adminToken(db);
+  const running = await serveTrpc(
+    handwrittenRouter(kyselyQueries(db)),
+    options.port,
+    () => db.destroy(),
+    bearerContext(db),
+  );
+  return { ...running, headers: { authorization: `Bearer ${token}` } };
 }
 
 export async function startNaive(options: ContenderOptions): Promise<RunningContender> {
