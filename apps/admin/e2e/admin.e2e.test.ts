@@ -27,7 +27,7 @@ if (missing) {
 
 /** Retries an assertion on the page until it holds (playwright-core has no `expect` of its own). */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
-const textOf = (l: Locator) => () => l.innerText();
+const textOf = (l: Locator) => async () => ((await l.textContent()) ?? '').trim();
 const isFocused = (l: Locator) => () => l.evaluate((el) => el === document.activeElement);
 
 const ADMIN = { email: 'admin@acme.test', password: 'admin-password' };
@@ -42,7 +42,8 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
   let api: ReturnType<typeof createClient<AppRouter>>;
   let zeppelinId = '';
 
-  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const shot = (name: string, fullPage = true) =>
+    page.screenshot({ path: join(shots, `${name}.png`), fullPage });
   const heading = () => page.getByRole('heading', { level: 1 });
 
   beforeAll(async () => {
@@ -132,8 +133,10 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await page.getByLabel('Description').fill('Airships, slowly.');
     await page.getByLabel('Tags').fill('back');
     await page.getByRole('option', { name: 'backend', exact: true }).click();
+    // The picker works from the keyboard: type, then Enter takes the highlighted option.
     await page.getByLabel('Tags').fill('inf');
-    await page.getByRole('option', { name: 'infra', exact: true }).click();
+    await page.getByRole('option', { name: 'infra', exact: true }).waitFor();
+    await page.getByLabel('Tags').press('Enter');
     await poll(textOf(page.getByRole('list', { name: 'Chosen tag' }))).toContain('backend');
     await shot('04-create-filled');
     await page.getByRole('button', { name: 'Create project', exact: true }).click();
@@ -277,7 +280,7 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await poll(textOf(page.getByRole('navigation', { name: 'Pages' }))).toContain('21 projects');
     await page.getByLabel('Select all on this page').check();
     await page.getByRole('button', { name: 'Delete selected', exact: true }).click();
-    await shot('10-bulk-delete-confirm');
+    await shot('10-bulk-delete-confirm', false);
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete', exact: true }).click();
     await poll(textOf(page.getByRole('status').filter({ hasText: 'Deleted' }))).toContain(
       'Deleted 20 projects.',
@@ -305,5 +308,32 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await poll(textOf(heading())).toBe('Tags');
     await page.getByRole('link', { name: 'backend', exact: true }).waitFor();
     await shot('13-tag-list-custom-cell');
+  });
+
+  it('shows a forbidden write as not allowed, and a rejected token sends the user back to sign in', async () => {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in to typecrud admin' }).waitFor();
+    await page.getByLabel('Email').fill('cleo@acme.test');
+    await page.getByLabel('Password').fill('demo-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Entities' }).waitFor();
+    // A viewer of Acme may read its projects but not create one.
+    await page.goto(`${base}/project/new`);
+    await page.getByLabel('Organization').fill('acme');
+    await page.getByRole('option', { name: 'Acme', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Viewer project');
+    await page.getByRole('button', { name: 'Create project', exact: true }).click();
+    await poll(textOf(page.locator('.banner.error'))).toContain('Not allowed');
+    await shot('14-forbidden-write');
+
+    await page.evaluate(() =>
+      sessionStorage.setItem(
+        'typecrud.admin.session',
+        JSON.stringify({ token: 'not.a.valid-token', user: null }),
+      ),
+    );
+    await page.goto(`${base}/project`);
+    await page.getByText('Your session has ended; please sign in again.').waitFor();
+    await page.getByRole('heading', { name: 'Sign in to typecrud admin' }).waitFor();
   });
 });

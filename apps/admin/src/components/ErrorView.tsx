@@ -60,7 +60,13 @@ export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () =
   const e = describeError(error);
   return (
     <div className="banner error" role="alert">
-      <span>{e.kind === 'connection' ? 'The server could not be reached.' : e.message}</span>
+      <span>
+        {e.kind === 'connection'
+          ? 'The server could not be reached.'
+          : e.kind === 'forbidden'
+            ? `Not allowed: ${e.message}`
+            : e.message}
+      </span>
       {onRetry && e.kind === 'connection' && (
         <button type="button" onClick={onRetry}>
           Retry

@@ -1,12 +1,39 @@
+import { useQuery } from '@tanstack/react-query';
 import type { AnyEntity } from '@typecrud/shared';
+import { useEntityApi } from '../api/trpc.js';
 import { formatValue } from '../format.js';
 import { belongsToOf, entityOf, fieldOf, type Row, referenceTarget, rowLabel } from '../model/entities.js';
 import { paths } from '../model/routes.js';
 import { overridesOf } from '../overrides.js';
 import { Link } from '../router.js';
 
-/** One field of a row for reading: the entity's custom cell, a link for a reference, else formatted text. */
-export function FieldValue({ entity, field, row }: { entity: AnyEntity; field: string; row: Row }) {
+/** The label of a referenced row the read did not embed (an audit field's user): one small get. */
+function ReferenceLabel({ target, id }: { target: string; id: string }) {
+  const api = useEntityApi(target);
+  const targetEntity = entityOf(target);
+  const related = useQuery({
+    ...api.get.queryOptions({ id, withArchived: true }),
+    staleTime: 60_000,
+    retry: false,
+  });
+  return <>{related.data && targetEntity ? rowLabel(targetEntity, related.data) : id.slice(0, 8)}</>;
+}
+
+/**
+ * One field of a row for reading: the entity's custom cell, a link for a reference, else
+ * formatted text. `resolve` looks up references the row did not embed (one page, not a list).
+ */
+export function FieldValue({
+  entity,
+  field,
+  row,
+  resolve,
+}: {
+  entity: AnyEntity;
+  field: string;
+  row: Row;
+  resolve?: boolean;
+}) {
   const value = row[field];
   const Custom = overridesOf(entity.name).cells?.[field];
   if (Custom) return <Custom field={field} value={value} row={row} />;
@@ -17,7 +44,13 @@ export function FieldValue({ entity, field, row }: { entity: AnyEntity; field: s
     const targetEntity = entityOf(target);
     return (
       <Link to={paths.detail(target, value)}>
-        {related && targetEntity ? rowLabel(targetEntity, related) : value.slice(0, 8)}
+        {related && targetEntity ? (
+          rowLabel(targetEntity, related)
+        ) : resolve ? (
+          <ReferenceLabel target={target} id={value} />
+        ) : (
+          value.slice(0, 8)
+        )}
       </Link>
     );
   }

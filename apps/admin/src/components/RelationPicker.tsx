@@ -68,7 +68,10 @@ export function RelationPicker({
   });
 
   const byId = new Map<string, Row>((chosen.data?.items ?? []).map((r) => [String(r.id), r]));
-  const options = results.data?.items ?? [];
+  // Until the typed text has been searched, the previous results are stale: show none, so Enter
+  // can never pick a row that does not match what was typed.
+  const settled = search === text.trim() && !results.isPlaceholderData && !results.isPending;
+  const options = settled ? (results.data?.items ?? []) : [];
   const nameOf = (rowId: string) => (entity ? rowLabel(entity, byId.get(rowId) ?? { id: rowId }) : rowId);
 
   const choose = (row: Row) => {
@@ -149,8 +152,8 @@ export function RelationPicker({
       />
       {open && (
         <div id={listId} role="listbox" className="options" aria-label={`${humanize(target)} results`}>
-          {results.isPending && <p className="muted">Loading…</p>}
-          {!results.isPending && options.length === 0 && <p className="muted">No matches</p>}
+          {!settled && <p className="muted">Searching…</p>}
+          {settled && options.length === 0 && <p className="muted">No matches</p>}
           {options.map((row, i) => (
             <div
               key={String(row.id)}

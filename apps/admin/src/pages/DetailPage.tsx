@@ -165,11 +165,14 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
       </header>
       {failure !== undefined && <ErrorBanner error={failure} />}
       <dl className="fields">
-        {fieldsOf(entity).map(([field]) => (
+        {[
+          ...fieldsOf(entity).filter(([, c]) => !c.system),
+          ...fieldsOf(entity).filter(([, c]) => c.system),
+        ].map(([field]) => (
           <div key={field}>
             <dt>{field === 'id' ? 'Id' : humanize(field)}</dt>
             <dd>
-              <FieldValue entity={entity} field={field} row={row} />
+              <FieldValue entity={entity} field={field} row={row} resolve />
             </dd>
           </div>
         ))}

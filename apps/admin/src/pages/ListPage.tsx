@@ -392,9 +392,10 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
           )}
           {pending.ids.length > 1 && (
             <ul>
-              {pending.names.map((n, i) => (
+              {pending.names.slice(0, 8).map((n, i) => (
                 <li key={pending.ids[i]}>{n}</li>
               ))}
+              {pending.names.length > 8 && <li>and {pending.names.length - 8} more</li>}
             </ul>
           )}
         </ConfirmDialog>
