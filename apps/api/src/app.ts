@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import {
   type AppRouter,
@@ -13,7 +14,7 @@ import type { Config } from './config.js';
 export type { AppServices };
 
 export interface AppOptions {
-  config: Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE'>;
+  config: Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE'> & Partial<Pick<Config, 'SIGNIN_RATE_LIMIT'>>;
   services: AppServices;
   /** A pino logger; none (silent) when absent. */
   logger?: FastifyBaseLogger;
@@ -47,6 +48,9 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
   });
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+    if (error.statusCode === 429) {
+      return reply.status(429).send(trpcErrorBody(request.url, 'TOO_MANY_REQUESTS', 429, error.message));
+    }
     if (error.statusCode === 413) {
       return reply
         .status(413)
@@ -81,6 +85,17 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
           ),
         );
     }
+  });
+
+  // Sign-in attempts per client address and minute: password guessing meets TOO_MANY_REQUESTS.
+  await app.register(rateLimit, {
+    max: config.SIGNIN_RATE_LIMIT ?? 10,
+    timeWindow: '1 minute',
+    allowList: (request) => !request.url.startsWith('/trpc/auth.signIn'),
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      message: `too many sign-in attempts; try again in ${context.after}`,
+    }),
   });
 
   await app.register(fastifyTRPCPlugin, {

@@ -21,6 +21,8 @@ export const configSchema = z.object({
   BODY_LIMIT: bytes.default(1024 * 1024),
   /** Most procedure calls one batched request may carry. */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** Sign-in attempts allowed per client address and minute (then TOO_MANY_REQUESTS). */
+  SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** Signs keyset cursors; random per process when unset (cursors then do not survive a restart). */
   CURSOR_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   /** Signs bearer tokens (HS256), at least 32 characters. Required in production; generated and kept under DATA_DIR otherwise. */

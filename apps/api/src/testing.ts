@@ -25,7 +25,7 @@ export interface TestServer {
 
 export interface TestServerOptions {
   seed?: boolean;
-  limits?: Partial<Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE'>>;
+  limits?: Partial<Pick<Config, 'BODY_LIMIT' | 'MAX_BATCH_SIZE' | 'SIGNIN_RATE_LIMIT'>>;
   /** Called with the app before it listens (add hooks here). */
   beforeListen?: (app: FastifyInstance) => void;
 }
@@ -45,6 +45,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
     config: {
       BODY_LIMIT: options.limits?.BODY_LIMIT ?? 1024 * 1024,
       MAX_BATCH_SIZE: options.limits?.MAX_BATCH_SIZE ?? 50,
+      SIGNIN_RATE_LIMIT: options.limits?.SIGNIN_RATE_LIMIT ?? 1000,
     },
     services,
   });

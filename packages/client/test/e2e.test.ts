@@ -161,3 +161,42 @@ describe.each(testEngines())('the typed client over HTTP on %s', (engine) => {
     });
   });
 });
+
+describe('sign-in rate limit and production errors', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { limits: { SIGNIN_RATE_LIMIT: 3 } });
+  });
+  afterAll(() => server?.close());
+
+  it('answers password guessing with TOO_MANY_REQUESTS', async () => {
+    const api = createClient<AppRouter>({ url: server.url });
+    for (let i = 0; i < 3; i++) {
+      expect(
+        await failure(api.auth.signIn.mutate({ email: server.admin.email, password: `guess-${i}` })),
+      ).toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    const limited = await failure(
+      api.auth.signIn.mutate({ email: server.admin.email, password: server.admin.password }),
+    );
+    expect(limited).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 429 });
+    expect(limited.message).toMatch(/too many sign-in attempts/);
+  });
+
+  it('in production, an internal error tells nothing of SQL or stacks', async () => {
+    const { token } = await server.services.tokens!.issue(server.admin.id);
+    const api = createClient<AppRouter>({ url: server.url, token });
+    await server.database.db.schema.dropTable('release').execute();
+    const dev = await failure(api.release.count.query()).catch((e) => e);
+    expect(dev).toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    Object.assign(server.services, { production: true });
+    const raw = await fetch(`${server.url}/trpc/release.count`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = JSON.stringify(await raw.json());
+    expect(raw.status).toBe(500);
+    expect(body).toContain('internal error');
+    // only the procedure's path names anything of the server: no SQL, no table, no stack
+    expect(body).not.toMatch(/relation|select|from|stack|\.ts|does not exist/);
+  });
+});

@@ -22,7 +22,7 @@ export type ErrorData = ErrorDetails;
 const t = initTRPC.context<RequestContext>().create({
   transformer: superjson,
   isDev: process.env.NODE_ENV !== 'production',
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     let details: ErrorDetails = {};
     let message = shape.message;
     if (error instanceof CrudError) details = error.details;
@@ -31,7 +31,10 @@ const t = initTRPC.context<RequestContext>().create({
       details = { issues };
       message = `invalid input: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
     }
-    return { ...shape, message, data: { ...shape.data, typecrud: details } };
+    const { stack, ...data } = shape.data;
+    // production: no stack traces, whatever NODE_ENV tRPC saw when it loaded
+    const keepStack = stack !== undefined && !ctx?.services.production;
+    return { ...shape, message, data: { ...data, ...(keepStack ? { stack } : {}), typecrud: details } };
   },
 });
 
