@@ -195,8 +195,8 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     }
     const where = { email: { startsWith: 'zone' } };
     for (const orderBy of [
-      [{ profile: { timezone: 'asc' } }],
-      [{ profile: { timezone: { dir: 'desc', nulls: 'last' } } }, { email: 'desc' }],
+      [{ profile: { createdAt: 'asc' } }],
+      [{ profile: { createdAt: { dir: 'desc', nulls: 'last' } } }, { email: 'desc' }],
     ] as const) {
       const all = await m.user.list(app.ctx, {
         where,
@@ -222,17 +222,46 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     }
     const asc = await m.user.list(app.ctx, {
       where,
-      orderBy: [{ profile: { timezone: 'asc' } }],
+      orderBy: [{ profile: { createdAt: 'asc' } }],
       limit: 100,
       include: { profile: true },
     });
-    expect(asc.items.map((u) => u.profile?.timezone ?? null).slice(0, 5)).toEqual([
-      'America/Lima',
+    expect(asc.items.map((u) => u.profile?.timezone ?? null)).toEqual([
       'Asia/Tokyo',
+      'UTC',
       'Europe/Paris',
       'UTC',
-      'UTC',
+      'America/Lima',
+      null,
+      null,
     ]);
+  });
+
+  it('the manager refuses to order by a field that is not sortable, as the DTO does', async () => {
+    const m = app.services.managers;
+    await expectError(
+      m.project.list(app.ctx, { orderBy: { description: 'asc' } as never }),
+      'BAD_REQUEST',
+      'orderBy.description',
+    );
+    await expectError(
+      m.user.list(app.ctx, { orderBy: { profile: { timezone: 'asc' } } as never }),
+      'BAD_REQUEST',
+      'orderBy.profile.timezone',
+    );
+    const org = (await app.api.organization.list({ limit: 1 })).items[0]!;
+    await expectError(
+      m.organization.get(app.ctx, {
+        id: org.id,
+        include: { projects: { orderBy: { description: 'desc' } } },
+      } as never),
+      'BAD_REQUEST',
+    );
+    await expectError(
+      app.api.user.list({ orderBy: { profile: { timezone: 'asc' } } as never }),
+      'BAD_REQUEST',
+      'orderBy.profile.timezone',
+    );
   });
 
   it('withTotal counts every matching row on every page', async () => {

@@ -296,6 +296,12 @@ export class Compiler {
       if (spec === undefined) continue;
       const c = meta.byField.get(key);
       if (c) {
+        // the DTO checks this too; the manager is also called by server code that skips the DTO
+        if (!c.config.sortable) {
+          throw badRequest(`${key} is not sortable`, [
+            { path: ['orderBy', ...path, key], message: 'is not sortable' },
+          ]);
+        }
         const { dir, nulls } =
           typeof spec === 'string' ? { dir: spec, nulls: undefined } : (spec as Exclude<SortSpec, string>);
         const desc = dir === 'desc';
