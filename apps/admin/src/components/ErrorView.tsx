@@ -2,16 +2,28 @@ import { describeError } from '../model/errors.js';
 import { paths } from '../model/routes.js';
 import { Link } from '../router.js';
 
-/** A failed load shown where the page would be: not found, forbidden, a lost connection with a retry. */
-export function ErrorView({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
+/**
+ * A failed load shown where the page would be: not found, forbidden, a lost connection with a
+ * retry. `inline` is for a part of a page that has its own title (its heading is then an h2).
+ */
+export function ErrorView({
+  error,
+  onRetry,
+  inline,
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  inline?: boolean;
+}) {
   const e = describeError(error);
-  if (e.kind === 'notFound') return <NotFoundPage message={e.message} />;
+  const H = inline ? 'h2' : 'h1';
+  if (e.kind === 'notFound' && !inline) return <NotFoundPage message={e.message} />;
   if (e.kind === 'forbidden') {
     return (
       <section className="error-page" aria-labelledby="error-title">
-        <h1 id="error-title" tabIndex={-1}>
+        <H id="error-title" tabIndex={-1}>
           Not allowed
-        </h1>
+        </H>
         <p>You do not have permission to see this. {e.message}</p>
         <Link to={paths.home()}>Back to the start</Link>
       </section>
@@ -20,7 +32,7 @@ export function ErrorView({ error, onRetry }: { error: unknown; onRetry?: () => 
   if (e.kind === 'connection') {
     return (
       <section className="error-page" role="alert">
-        <h1 tabIndex={-1}>Connection lost</h1>
+        <H tabIndex={-1}>Connection lost</H>
         <p>The server could not be reached. Check the connection and try again.</p>
         {onRetry && (
           <button type="button" className="primary" onClick={onRetry}>
@@ -32,7 +44,7 @@ export function ErrorView({ error, onRetry }: { error: unknown; onRetry?: () => 
   }
   return (
     <section className="error-page" role="alert">
-      <h1 tabIndex={-1}>Something went wrong</h1>
+      <H tabIndex={-1}>Something went wrong</H>
       <p>{e.message}</p>
       {onRetry && (
         <button type="button" onClick={onRetry}>

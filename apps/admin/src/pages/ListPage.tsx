@@ -183,7 +183,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
       {actionError !== undefined && <ErrorBanner error={actionError} />}
 
       {query.isError && !query.data ? (
-        <ErrorView error={query.error} onRetry={() => query.refetch()} />
+        <ErrorView error={query.error} onRetry={() => query.refetch()} inline />
       ) : query.isPending ? (
         <p className="loading" aria-busy="true">
           Loading {plural.toLowerCase()}…
