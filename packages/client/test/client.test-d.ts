@@ -63,3 +63,16 @@ describe('client types', () => {
       .toEqualTypeOf<{ id: string; expectedVersion?: number | undefined }>();
   });
 });
+
+describe('procedures that cannot apply do not exist', () => {
+  it('has archive only with the archive trait, connect only with a many-to-many relation', () => {
+    expectTypeOf(api.project).toHaveProperty('archive');
+    expectTypeOf(api.project).toHaveProperty('connect');
+    // @ts-expect-error tag has no archive trait
+    api.tag.archive.mutate({ id: 'x' });
+    // @ts-expect-error release has no many-to-many relation
+    api.release.connect.mutate({ id: 'x', relation: 'tags', ids: [] });
+    // @ts-expect-error the audit log is read-only through the API
+    api.audit.create.mutate({});
+  });
+});

@@ -6,6 +6,7 @@ import type {
   GetQuery,
   IdInput,
   ListQuery,
+  ManyToManyKeys,
   Page,
   Row,
   Schema,
@@ -16,6 +17,9 @@ import type {
 import type { Manager, ManagerContext } from './manager.js';
 import type { RequestContext } from './services.js';
 import { authedProcedure, procedure as publicProcedure } from './trpc.js';
+
+/** Whether E has the archive trait (an `archivedAt` field). */
+type Archivable<E extends AnyEntity> = 'archivedAt' extends keyof E['fields'] ? true : false;
 
 /**
  * A type-only marker on generated read outputs: it tells the typed client which schema and
@@ -49,7 +53,7 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
   const dto = schema.dto(name);
   const m = (ctx: RequestContext) =>
     (ctx.services.managers as Record<string, unknown>)[name] as Manager<S, E>;
-  return {
+  const base = {
     create: procedure
       .input(dto.create)
       .mutation(
@@ -87,12 +91,16 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
     deleteMany: procedure
       .input(dto.deleteMany)
       .mutation(({ ctx, input }) => m(ctx).deleteMany(managerContext(ctx), input as { where: Where<S, E> })),
+  };
+  const archiving = {
     archive: procedure
       .input(dto.id)
       .mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).archive(managerContext(ctx), input as IdInput)),
     restore: procedure
       .input(dto.id)
       .mutation(({ ctx, input }): Promise<Row<E>> => m(ctx).restore(managerContext(ctx), input as IdInput)),
+  };
+  const linking = {
     connect: procedure
       .input(dto.connect)
       .mutation(({ ctx, input }) => m(ctx).connect(managerContext(ctx), input)),
@@ -100,4 +108,11 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
       .input(dto.connect)
       .mutation(({ ctx, input }) => m(ctx).disconnect(managerContext(ctx), input)),
   };
+  const entity = schema.entity(name);
+  const archivable = entity.traits.has('archive');
+  const linkable = schema.relations(name).some((r) => r.kind === 'manyToMany');
+  // Procedures that cannot apply do not exist, so calling them does not compile.
+  return { ...base, ...(archivable ? archiving : {}), ...(linkable ? linking : {}) } as typeof base &
+    (Archivable<E> extends true ? typeof archiving : unknown) &
+    (ManyToManyKeys<E> extends never ? unknown : typeof linking);
 }
