@@ -420,7 +420,9 @@ describe.each(testEngines())('router failures on %s', (engine) => {
     it('of two concurrent updates from the same version, exactly one wins', async () => {
       const p = await app.api.project.create({ organizationId: seed.orgId, name: 'Race' });
       const results = await Promise.allSettled(
-        ['left', 'right', 'middle'].map((d) => app.api.project.update({ id: p.id, data: { description: d }, expectedVersion: 1 })),
+        ['left', 'right', 'middle'].map((d) =>
+          app.api.project.update({ id: p.id, data: { description: d }, expectedVersion: 1 }),
+        ),
       );
       const won = results.filter((r) => r.status === 'fulfilled');
       const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -428,7 +430,9 @@ describe.each(testEngines())('router failures on %s', (engine) => {
       expect(lost.map((r) => (r.reason as CrudError).code)).toEqual(['CONFLICT', 'CONFLICT']);
       const now = await app.api.project.get({ id: p.id });
       expect(now.version).toBe(2);
-      expect(now.description).toBe((won[0] as PromiseFulfilledResult<{ description: string }>).value.description);
+      expect(now.description).toBe(
+        (won[0] as PromiseFulfilledResult<{ description: string }>).value.description,
+      );
     });
 
     it('publish with a stale version is CONFLICT and leaves the draft', async () => {
