@@ -6,12 +6,19 @@ import type { LoadMessage, LoadResult, LoadSpec } from './loadgen.js';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const execArgv = ['--import', 'tsx'];
 
+/** A server process's counters: SQL statements sent, resident memory, CPU time used (user + system). */
+export interface ServerStats {
+  statements: number;
+  memory: number;
+  cpuMicros: number;
+}
+
 export interface ServerProcess {
   readonly name: string;
   readonly port: number;
   readonly headers: Record<string, string>;
   readonly pid: number;
-  stats(): Promise<{ statements: number; memory: number }>;
+  stats(): Promise<ServerStats>;
   stop(): Promise<void>;
 }
 
@@ -54,7 +61,7 @@ export async function startServer(
     headers: ready.headers,
     pid: child.pid!,
     async stats() {
-      const reply = waitFor<{ statements: number; memory: number }>(child, 'stats', 10_000);
+      const reply = waitFor<ServerStats>(child, 'stats', 10_000);
       child.send({ type: 'stats' });
       return reply;
     },

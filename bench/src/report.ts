@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from './contenders/contender.js';
 import { contenderByName } from './contenders/index.js';
@@ -16,6 +16,8 @@ export interface Cell {
   p50: number;
   p99: number;
   statementsPerRequest: number;
+  /** Server process CPU time (user + system) per answered request: steadier than req/s on a shared machine. */
+  cpuMsPerRequest: number;
   requests: number;
   non2xx: number;
   errors: number;
@@ -72,40 +74,39 @@ const find = (cells: Cell[], engine: Engine, scenario: ScenarioName, contender: 
     (x) => x.engine === engine && x.scenario === scenario && x.contender === contender && x.connections === c,
   );
 
-/** The issue's targets for one typecrud cell, and whether they are met. */
+/**
+ * The issue's targets for one typecrud cell, judged on req/s (as the issue states them) and, since
+ * other work shares this machine, on server CPU per request too (the same ratio, from CPU time).
+ */
 export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string } | undefined {
   if (cell.contender !== 'typecrud') return undefined;
   const scenario = scenarioByName(cell.scenario);
-  const notes: string[] = [];
-  let met = true;
-  const base = find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections);
-  if (base) {
-    const need = scenario.kind === 'read' ? 0.9 : 0.8;
-    const ratio = cell.rps / base.rps;
-    if (ratio < need) {
-      met = false;
-      notes.push(`${fmtRatio(ratio)} < ${need}x hand-written`);
-    }
-  }
-  if (cell.scenario === 'include') {
-    const naive = find(cells, cell.engine, cell.scenario, 'naive', cell.connections);
-    if (naive && naive.rps > 0 && cell.rps / naive.rps < 5) {
-      met = false;
-      notes.push(`${fmtRatio(cell.rps / naive.rps)} < 5x naive`);
-    }
-  }
-  for (const peer of ['drizzle']) {
-    const p = find(cells, cell.engine, cell.scenario, peer, cell.connections);
-    if (p && cell.rps <= p.rps) {
-      met = false;
-      notes.push(`behind ${peer} (${fmtRatio(cell.rps / p.rps)})`);
-    }
-  }
-  if (cell.non2xx || cell.errors) {
-    met = false;
-    notes.push(`${cell.non2xx} non-2xx, ${cell.errors} errors`);
-  }
-  return { met, text: met ? 'yes' : `**no**: ${notes.join('; ')}` };
+  const misses: string[] = [];
+  const cpuMisses: string[] = [];
+  const check = (other: Cell | undefined, need: number, what: string) => {
+    if (!other || other.rps === 0) return;
+    const ratio = cell.rps / other.rps;
+    if (ratio < need) misses.push(`${fmtRatio(ratio)} < ${need}x ${what}`);
+    const cpuRatio = other.cpuMsPerRequest / cell.cpuMsPerRequest;
+    if (cell.cpuMsPerRequest > 0 && cpuRatio < need)
+      cpuMisses.push(`${fmtRatio(cpuRatio)} < ${need}x ${what}`);
+  };
+  check(
+    find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections),
+    scenario.kind === 'read' ? 0.9 : 0.8,
+    'hand-written',
+  );
+  if (cell.scenario === 'include')
+    check(find(cells, cell.engine, cell.scenario, 'naive', cell.connections), 5, 'naive');
+  check(find(cells, cell.engine, cell.scenario, 'drizzle', cell.connections), 1.0001, 'Drizzle');
+  const failed = cell.non2xx || cell.errors ? [`${cell.non2xx} non-2xx, ${cell.errors} errors`] : [];
+  const met = misses.length === 0 && failed.length === 0;
+  const cpuMet = cpuMisses.length === 0;
+  const text = [
+    met ? 'req/s: yes' : `req/s: **no** (${[...misses, ...failed].join('; ')})`,
+    cpuMet ? 'CPU/req: yes' : `CPU/req: **no** (${cpuMisses.join('; ')})`,
+  ].join('<br>');
+  return { met, text };
 }
 
 const fmtRatio = (r: number) => (Number.isFinite(r) ? `${r.toFixed(2)}x` : 'inf (0 answered)');
@@ -117,18 +118,23 @@ function ratioText(cells: Cell[], cell: Cell) {
   return base ? fmtRatio(cell.rps / base.rps) : '';
 }
 
+function cpuRatioText(cells: Cell[], cell: Cell) {
+  const base = find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections);
+  return base && cell.cpuMsPerRequest ? fmtRatio(base.cpuMsPerRequest / cell.cpuMsPerRequest) : '';
+}
+
 function scenarioTable(cells: Cell[], engine: Engine, name: ScenarioName): string {
   const rows = cells.filter((c) => c.engine === engine && c.scenario === name);
   if (rows.length === 0) return '';
   const lines = [
-    '| contender | conc. | req/s | p50 ms | p99 ms | SQL/req | x hand-written | target met? |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| contender | conc. | req/s | p50 ms | p99 ms | SQL/req | server CPU ms/req | x hand-written (req/s) | x hand-written (CPU/req) | target met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const c of rows) {
     const j = judge(cells, c);
     const flag = c.non2xx || c.errors ? ` (${c.non2xx} non-2xx)` : '';
     lines.push(
-      `| ${contenderByName(c.contender).label}${flag} | ${c.connections} | ${fmt(c.rps)} | ${fmt(c.p50, 1)} | ${fmt(c.p99, 1)} | ${fmt(c.statementsPerRequest, 2)} | ${ratioText(cells, c)} | ${j?.text ?? ''} |`,
+      `| ${contenderByName(c.contender).label}${flag} | ${c.connections} | ${fmt(c.rps)} | ${fmt(c.p50, 1)} | ${fmt(c.p99, 1)} | ${fmt(c.statementsPerRequest, 2)} | ${fmt(c.cpuMsPerRequest, 2)} | ${ratioText(cells, c)} | ${cpuRatioText(cells, c)} | ${j?.text ?? ''} |`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -137,8 +143,8 @@ function scenarioTable(cells: Cell[], engine: Engine, name: ScenarioName): strin
 /** The headline table: typecrud against the floor, the naive N+1 and the peers, per scenario and level. */
 export function summaryTable(r: BenchResults, engine: Engine = 'postgres'): string {
   const lines = [
-    '| scenario | conc. | typecrud req/s | hand-written req/s | raw pg req/s | x hand-written | x hand-written + same sign-in | x naive N+1 | x Drizzle | typecrud SQL/req | target met? |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| scenario | conc. | typecrud req/s | hand-written req/s | raw pg req/s | x hand-written | x hand-written + same sign-in | x naive N+1 | x Drizzle | typecrud CPU ms/req | x hand-written (CPU/req) | typecrud SQL/req | target met? |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const s of scenarios) {
     for (const t of r.cells.filter(
@@ -151,7 +157,7 @@ export function summaryTable(r: BenchResults, engine: Engine = 'postgres'): stri
       const naive = other('naive');
       const dz = other('drizzle');
       lines.push(
-        `| ${s.title} | ${t.connections} | ${fmt(t.rps)} | ${hw ? fmt(hw.rps) : ''} | ${raw ? fmt(raw.rps) : ''} | ${hw ? fmtRatio(t.rps / hw.rps) : ''} | ${hwa ? fmtRatio(t.rps / hwa.rps) : ''} | ${naive ? fmtRatio(t.rps / naive.rps) : ''} | ${dz ? fmtRatio(t.rps / dz.rps) : ''} | ${fmt(t.statementsPerRequest, 2)} | ${judge(r.cells, t)?.text ?? ''} |`,
+        `| ${s.title} | ${t.connections} | ${fmt(t.rps)} | ${hw ? fmt(hw.rps) : ''} | ${raw ? fmt(raw.rps) : ''} | ${hw ? fmtRatio(t.rps / hw.rps) : ''} | ${hwa ? fmtRatio(t.rps / hwa.rps) : ''} | ${naive ? fmtRatio(t.rps / naive.rps) : ''} | ${dz ? fmtRatio(t.rps / dz.rps) : ''} | ${fmt(t.cpuMsPerRequest, 2)} | ${cpuRatioText(r.cells, t)} | ${fmt(t.statementsPerRequest, 2)} | ${judge(r.cells, t)?.text ?? ''} |`,
       );
     }
   }
@@ -228,7 +234,8 @@ export function markdown(r: BenchResults): string {
   out.push('## Summary: typecrud on PostgreSQL\n');
   out.push(summaryTable(r));
   out.push(
-    'Targets: >= 0.9x hand-written on reads, >= 0.8x on writes (and the mixed workload), >= 5x the naive N+1 on includes, ahead of every peer that runs.\n',
+    'Targets: >= 0.9x hand-written on reads, >= 0.8x on writes (and the mixed workload), >= 5x the naive N+1 on includes, ahead of every peer that runs. ' +
+      "Judged twice: on req/s, as the issue states them, and on server CPU time per request (x = the other's CPU/req over typecrud's), which other work on a shared machine disturbs far less.\n",
   );
   for (const scenario of scenarios) {
     const t = scenarioTable(r.cells, 'postgres', scenario.name);
@@ -259,6 +266,28 @@ export function markdown(r: BenchResults): string {
   return out.join('\n');
 }
 
+/** The README's Performance section: the summary table between its markers. */
+export async function updateReadme(r: BenchResults): Promise<string> {
+  const file = fileURLToPath(new URL('../README.md', import.meta.url));
+  const text = await readFile(file, 'utf8');
+  const m = r.machine;
+  const section = [
+    '<!-- bench:summary:start -->',
+    `Full run of ${r.startedAt.slice(0, 10)} on ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, PostgreSQL ${m.postgres}; ` +
+      `load average ${m.loadAverage.start[0]?.toFixed(1)} at the start, ${m.loadAverage.end[0]?.toFixed(1)} at the end (the machine is shared). ` +
+      `typecrud at ${m.commit}${m.uncommittedFiles > 0 ? ` + ${m.uncommittedFiles} uncommitted files` : ''}. Rerun: \`pnpm bench\`.`,
+    '',
+    summaryTable(r),
+    typecheckVerdict(r.typecheck),
+    '<!-- bench:summary:end -->',
+  ].join('\n');
+  await writeFile(
+    file,
+    text.replace(/<!-- bench:summary:start -->[\s\S]*<!-- bench:summary:end -->/, section),
+  );
+  return file;
+}
+
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 
 /** latest.md + latest.json for a full run; every run also lands under results/raw/ (git-ignored). */
@@ -273,7 +302,7 @@ export async function writeResults(r: BenchResults, { partial }: { partial: bool
   if (r.mode === 'full' && !partial) {
     await writeFile(`${resultsDir}latest.json`, json);
     await writeFile(`${resultsDir}latest.md`, md);
-    files.push(`${resultsDir}latest.json`, `${resultsDir}latest.md`);
+    files.push(`${resultsDir}latest.json`, `${resultsDir}latest.md`, await updateReadme(r));
   }
   return files;
 }

@@ -92,8 +92,9 @@ async function measure(
   const targets = servers.filter((s) => appliesTo(scenarioByName(scenario), s.name));
   const runs = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
   const statements = new Map<string, number>(targets.map((t) => [t.name, 0]));
+  const cpu = new Map<string, number>(targets.map((t) => [t.name, 0]));
   const byName = new Map(targets.map((t) => [t.name, t]));
-  let before = 0;
+  let before = { statements: 0, memory: 0, cpuMicros: 0 };
   await runLoad(
     {
       targets: targets.map((t) => ({
@@ -111,10 +112,12 @@ async function measure(
     },
     {
       async before(name) {
-        before = (await byName.get(name)!.stats()).statements;
+        before = await byName.get(name)!.stats();
       },
       async after(name, _run, result) {
-        statements.set(name, statements.get(name)! + (await byName.get(name)!.stats()).statements - before);
+        const after = await byName.get(name)!.stats();
+        statements.set(name, statements.get(name)! + after.statements - before.statements);
+        cpu.set(name, cpu.get(name)! + after.cpuMicros - before.cpuMicros);
         runs.get(name)!.push(result);
         if (scenarioByName(scenario).kind !== 'read' && engine === 'postgres') await cleanWrites(dbUrl);
       },
@@ -132,6 +135,7 @@ async function measure(
       p50: median(r.map((x) => x.p50)),
       p99: median(r.map((x) => x.p99)),
       statementsPerRequest: requests ? statements.get(t.name)! / requests : 0,
+      cpuMsPerRequest: requests ? cpu.get(t.name)! / 1000 / requests : 0,
       requests,
       non2xx: r.reduce((n, x) => n + x.non2xx, 0),
       errors: r.reduce((n, x) => n + x.errors, 0),
@@ -142,7 +146,7 @@ async function measure(
         ? `  !! non2xx=${cell.non2xx} errors=${cell.errors} ${JSON.stringify(r.map((x) => x.statuses))}`
         : '';
     log(
-      `${engine} ${scenario} c=${connections} ${t.name}: ${cell.rps.toFixed(0)} req/s p50=${cell.p50}ms p99=${cell.p99}ms sql/req=${cell.statementsPerRequest.toFixed(2)} (runs: ${r.map((x) => x.rps.toFixed(0)).join(' ')})${bad}`,
+      `${engine} ${scenario} c=${connections} ${t.name}: ${cell.rps.toFixed(0)} req/s p50=${cell.p50}ms p99=${cell.p99}ms sql/req=${cell.statementsPerRequest.toFixed(2)} cpu/req=${cell.cpuMsPerRequest.toFixed(2)}ms (runs: ${r.map((x) => x.rps.toFixed(0)).join(' ')})${bad}`,
     );
     return cell;
   });

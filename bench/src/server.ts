@@ -15,8 +15,15 @@ const running = await contenderByName(name).start({
 });
 
 process.on('message', async (message: { type: string }) => {
-  if (message.type === 'stats')
-    process.send?.({ type: 'stats', statements: statements.count, memory: process.memoryUsage().rss });
+  if (message.type === 'stats') {
+    const cpu = process.cpuUsage();
+    process.send?.({
+      type: 'stats',
+      statements: statements.count,
+      memory: process.memoryUsage().rss,
+      cpuMicros: cpu.user + cpu.system,
+    });
+  }
   if (message.type === 'stop') {
     await running.close();
     process.exit(0);

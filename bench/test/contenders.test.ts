@@ -64,7 +64,8 @@ describe.each(['get', 'list', 'include'] as const)('%s', (name) => {
       // the counter sees every statement; typecrud's own count is measured (and reported) by the bench
       if (name === 'include' && server.name === 'naive') expect(sent).toBeGreaterThan(3);
       else if (server.name === 'typecrud') expect(sent).toBeGreaterThanOrEqual(1);
-      else if (server.name === 'handwritten-auth') expect(sent).toBe(2); // the principal, then the read
+      else if (server.name === 'handwritten-auth')
+        expect(sent).toBe(2); // the principal, then the read
       else expect(sent, server.name).toBe(1);
     }
     const reference = answers.handwritten;
