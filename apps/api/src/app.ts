@@ -7,7 +7,12 @@ import {
   createRequestContext,
   pingDatabase,
 } from '@typecrud/server';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { serveAdmin } from './admin-static.js';
 import type { Config } from './config.js';
 
@@ -47,21 +52,19 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
     routerOptions: { maxParamLength: 5000 },
   });
 
+  const limited = { 413: 'PAYLOAD_TOO_LARGE', 429: 'TOO_MANY_REQUESTS' } as const;
+  /** Refuses a request over a limit with a tRPC-shaped error, which the client reads like any other. */
+  const refuse = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: keyof typeof limited,
+    message: string,
+  ) => reply.status(status).send(trpcErrorBody(request.url, limited[status], status, message));
+
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
-    if (error.statusCode === 429) {
-      return reply.status(429).send(trpcErrorBody(request.url, 'TOO_MANY_REQUESTS', 429, error.message));
-    }
+    if (error.statusCode === 429) return refuse(request, reply, 429, error.message);
     if (error.statusCode === 413) {
-      return reply
-        .status(413)
-        .send(
-          trpcErrorBody(
-            request.url,
-            'PAYLOAD_TOO_LARGE',
-            413,
-            `request body is larger than ${config.BODY_LIMIT} bytes`,
-          ),
-        );
+      return refuse(request, reply, 413, `request body is larger than ${config.BODY_LIMIT} bytes`);
     }
     request.log.error({ err: error }, 'request failed');
     return reply
@@ -74,16 +77,12 @@ export async function buildApp({ config, services, logger }: AppOptions): Promis
     if (!request.url.startsWith('/trpc/') || !/[?&]batch=1/.test(request.url)) return;
     const calls = (request.url.split('?')[0] ?? '').split(',').length;
     if (calls > config.MAX_BATCH_SIZE) {
-      return reply
-        .status(413)
-        .send(
-          trpcErrorBody(
-            request.url,
-            'PAYLOAD_TOO_LARGE',
-            413,
-            `a batch may carry at most ${config.MAX_BATCH_SIZE} calls (got ${calls})`,
-          ),
-        );
+      return refuse(
+        request,
+        reply,
+        413,
+        `a batch may carry at most ${config.MAX_BATCH_SIZE} calls (got ${calls})`,
+      );
     }
   });
 
