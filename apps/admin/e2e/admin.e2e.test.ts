@@ -14,6 +14,8 @@ import type { AppRouter } from '@typecrud/server';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { entityNames, entityOf, humanize, pluralTitle } from '../src/model/entities.js';
+import { overridesOf } from '../src/overrides.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const adminDir = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -47,6 +49,7 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
   const heading = () => page.getByRole('heading', { level: 1 });
 
   beforeAll(async () => {
+    rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
     // The assets under test are the ones `pnpm start` serves: build them fresh.
     await build({ root: adminDir, configFile: join(adminDir, 'vite.config.ts'), logLevel: 'warn' });
@@ -115,7 +118,32 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await shot('02-project-list');
   });
 
+  it('renders every entity generically: its list, a detail page and its create form', async () => {
+    for (const name of entityNames) {
+      const entity = entityOf(name)!;
+      await page.goto(`${base}/${name}`);
+      await poll(textOf(heading())).toBe(pluralTitle(name));
+      // a table of rows, or the empty state; never an error
+      await page.locator('table, .empty').first().waitFor();
+      expect(await page.locator('.error-page, .banner.error').count()).toBe(0);
+      await shot(`entity-${name}-list`);
+      const firstRow = page.locator('tbody tr').first();
+      if ((await firstRow.count()) > 0) {
+        await firstRow.getByRole('link').first().click();
+        await page.locator('dl.fields').waitFor();
+        expect(await page.locator('.error-page').count()).toBe(0);
+        if (name === 'user') await shot('entity-user-detail');
+      }
+      if (!overridesOf(name).readOnly) {
+        await page.goto(`${base}/${name}/new`);
+        await poll(textOf(heading())).toBe(`New ${humanize(entity.name).toLowerCase()}`);
+        expect(await page.locator('form.entity-form .field').count()).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('creates a project with tags, after showing the field errors of the create schema', async () => {
+    await page.goto(`${base}/project`);
     await page.getByRole('link', { name: 'New project', exact: true }).click();
     await poll(textOf(heading())).toBe('New project');
     await page.getByRole('button', { name: 'Create project', exact: true }).click();
