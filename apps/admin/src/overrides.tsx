@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
-import type { Row } from './model/entities.js';
+import { entityOf, type Row } from './model/entities.js';
 import type { FormFieldSpec, FormValue } from './model/form-model.js';
+import { paths } from './model/routes.js';
+import { Link } from './router.js';
 
 /** Props of a custom list or detail cell. */
 export interface CellProps {
@@ -73,9 +75,16 @@ function ColorField({ id, value, onChange, onBlur, invalid, describedBy }: Field
   );
 }
 
+/** An audit entry's subject: a link to the changed row's page (it may since have been deleted). */
+function AuditSubject({ value, row }: CellProps) {
+  if (typeof value !== 'string') return <span className="muted">—</span>;
+  if (typeof row.entity !== 'string' || !entityOf(row.entity)) return <code>{value.slice(0, 8)}</code>;
+  return <Link to={paths.detail(row.entity, value)}>{value.slice(0, 8)}</Link>;
+}
+
 /** The registry: per entity name, its overrides. The demo shows each kind once. */
 export const overrides: Record<string, EntityOverrides> = {
-  auditEntry: { router: 'audit', readOnly: true },
+  auditEntry: { router: 'audit', readOnly: true, cells: { entityId: AuditSubject } },
   project: { columns: ['name', 'organizationId', 'isPublic'] },
   tag: { cells: { color: ColorSwatch }, fields: { color: ColorField } },
 };

@@ -34,10 +34,9 @@ export function relationsOf(entity: AnyEntity): readonly ResolvedRelation[] {
   return adminSchema.relations(entity.name);
 }
 
-/** `organizationId` -> `Organization`, `isPublic` -> `Is public`, `createdAt` -> `Created at`. */
+/** `isPublic` -> `Is public`, `createdAt` -> `Created at`, `auditEntry` -> `Audit entry`. */
 export function humanize(name: string): string {
-  const base = name.endsWith('Id') && name.length > 2 ? name.slice(0, -2) : name;
-  const words = base.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -86,6 +85,13 @@ export function referenceTarget(entity: AnyEntity, field: string): string | unde
   if (c.references) return c.references.entity;
   if (c.system && (field === 'createdBy' || field === 'updatedBy')) return adminSchema.options.principal;
   return undefined;
+}
+
+/** A field's label: a reference names what it points to (`organizationId` -> `Organization`). */
+export function fieldLabel(entity: AnyEntity, field: string): string {
+  if (field === 'id') return 'Id';
+  const isReference = referenceTarget(entity, field) !== undefined && field.endsWith('Id');
+  return humanize(isReference ? field.slice(0, -2) : field);
 }
 
 /** The belongsTo relation carried by a reference field (`organizationId` -> `organization`). */

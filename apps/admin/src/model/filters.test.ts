@@ -73,3 +73,12 @@ describe('filters generated from the filterable fields', () => {
     expect(schema.dto('release').where.safeParse(where).success).toBe(true);
   });
 });
+
+describe('field labels', () => {
+  it('names a reference after what it points to, and keeps a plain uuid as is', async () => {
+    const { fieldLabel } = await import('./entities.js');
+    expect(fieldLabel(project, 'organizationId')).toBe('Organization');
+    expect(fieldLabel(project, 'isPublic')).toBe('Is public');
+    expect(fieldLabel(entityOf('auditEntry')!, 'entityId')).toBe('Entity id');
+  });
+});

@@ -1,5 +1,5 @@
 import type { AnyEntity, FieldConfig } from '@typecrud/shared';
-import { fieldsOf, humanize, referenceTarget } from './entities.js';
+import { fieldLabel, fieldsOf, referenceTarget } from './entities.js';
 
 /** The widget a filterable field gets, by its kind. */
 export type FilterWidget =
@@ -58,8 +58,7 @@ export function filterSpecs(entity: AnyEntity): FilterSpec[] {
   for (const [field, c] of fieldsOf(entity)) {
     if (!c.filterable) continue;
     const widget = filterWidget(entity, field, c);
-    if (widget)
-      specs.push({ field, label: field === 'id' ? 'Id' : humanize(field), widget, system: c.system });
+    if (widget) specs.push({ field, label: fieldLabel(entity, field), widget, system: c.system });
   }
   const rank = (s: FilterSpec) => (s.field === 'id' ? 2 : s.system ? 1 : 0);
   return specs.sort((a, b) => rank(a) - rank(b));

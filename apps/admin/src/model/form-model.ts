@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { adminSchema, entityOf, fieldOf, humanize, type Row, referenceTarget } from './entities.js';
+import { adminSchema, entityOf, fieldLabel, fieldOf, type Row, referenceTarget } from './entities.js';
 
 /** The input a form field renders. */
 export type FormWidget =
@@ -117,7 +117,7 @@ export function formFields(entityName: string, mode: FormMode): FormFieldSpec[] 
     const { base, optional, nullable, hasDefault, defaultValue } = unwrap(fieldSchema);
     const common = {
       name,
-      label: humanize(name),
+      label: fieldLabel(entity, name),
       required: mode === 'create' && !optional && !hasDefault && !nullable,
       nullable,
       hasDefault,

@@ -7,6 +7,7 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldValue } from '../components/FieldValue.js';
 import {
+  fieldLabel,
   fieldsOf,
   hasArchive,
   humanize,
@@ -35,7 +36,7 @@ function RelationSection({ rel, row }: { rel: ResolvedRelation; row: Row }) {
   const target = rel.target;
   const value = row[rel.name];
   const id = String(row.id);
-  const title = rel.kind === 'hasMany' || rel.kind === 'manyToMany' ? humanize(rel.name) : humanize(rel.name);
+  const title = humanize(rel.name);
   let body: React.ReactNode;
   if (rel.kind === 'hasMany' || rel.kind === 'manyToMany') {
     const rows = Array.isArray(value) ? (value as Row[]) : [];
@@ -170,7 +171,7 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
           ...fieldsOf(entity).filter(([, c]) => c.system),
         ].map(([field]) => (
           <div key={field}>
-            <dt>{field === 'id' ? 'Id' : humanize(field)}</dt>
+            <dt>{fieldLabel(entity, field)}</dt>
             <dd>
               <FieldValue entity={entity} field={field} row={row} resolve />
             </dd>

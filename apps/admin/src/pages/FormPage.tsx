@@ -5,7 +5,7 @@ import { useInvalidateAll } from '../api/invalidate.js';
 import { useEntityApi } from '../api/trpc.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldInput, fieldId } from '../components/FieldInput.js';
-import { hasVersion, humanize, type Row, relationsOf, rowLabel } from '../model/entities.js';
+import { fieldLabel, hasVersion, humanize, type Row, relationsOf, rowLabel } from '../model/entities.js';
 import { describeError } from '../model/errors.js';
 import {
   changedFields,
@@ -174,7 +174,7 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
       setNotice(
         `Loaded the latest version (${String(fresh.version ?? '')}).${
           edits.length
-            ? ` Your changes to ${edits.map(humanize).join(', ')} are applied on top; review and save.`
+            ? ` Your changes to ${edits.map((f) => fieldLabel(entity, f)).join(', ')} are applied on top; review and save.`
             : ''
         }`,
       );

@@ -10,6 +10,7 @@ import { FilterBar } from '../components/FilterBar.js';
 import { listColumns } from '../model/columns.js';
 import {
   belongsToOf,
+  fieldLabel,
   fieldOf,
   hasArchive,
   humanize,
@@ -223,7 +224,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
               <caption className="visually-hidden">
                 {plural}
                 {state.sort
-                  ? `, sorted by ${humanize(state.sort.field)} ${state.sort.dir === 'asc' ? 'ascending' : 'descending'}`
+                  ? `, sorted by ${fieldLabel(entity, state.sort.field)} ${state.sort.dir === 'asc' ? 'ascending' : 'descending'}`
                   : ''}
               </caption>
               <thead>
@@ -254,15 +255,13 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                             className="sort"
                             onClick={() => go({ sort: nextSort(state.sort, c), page: 1 })}
                           >
-                            {c === 'id' ? 'Id' : humanize(c)}
+                            {fieldLabel(entity, c)}
                             <span aria-hidden="true">
                               {dir === 'asc' ? ' ▲' : dir === 'desc' ? ' ▼' : ' ↕'}
                             </span>
                           </button>
-                        ) : c === 'id' ? (
-                          'Id'
                         ) : (
-                          humanize(c)
+                          fieldLabel(entity, c)
                         )}
                       </th>
                     );
