@@ -178,6 +178,18 @@ describe.each(testEngines())('where on %s', (engine) => {
     expect(await projects({ name: { contains: '\\' } })).toEqual([]);
   });
 
+  it('email: filters compare with the stored, lower-cased address', async () => {
+    const u = await app.api.user.create({ email: 'Grace.Hopper@Navy.TEST', displayName: 'Grace' });
+    expect(u.email).toBe('grace.hopper@navy.test');
+    const found = async (where: Where<AppSchema, AppSchema['user']>) =>
+      (await app.api.user.list({ where })).items.map((x) => x.id);
+    expect(await found({ email: 'Grace.Hopper@Navy.TEST' })).toEqual([u.id]);
+    expect(await found({ email: { eq: 'GRACE.HOPPER@NAVY.TEST' } })).toEqual([u.id]);
+    expect(await found({ email: { in: ['Grace.Hopper@navy.test'] } })).toEqual([u.id]);
+    expect(await found({ email: { startsWith: 'GRACE.' } })).toEqual([u.id]);
+    expect(await found({ email: { endsWith: '@NAVY.test', mode: 'insensitive' } })).toEqual([u.id]);
+  });
+
   it('nullable text: isNull, null shorthand, and ne / notIn keep NULL rows', async () => {
     expect(await projects({ description: null })).toEqual(['beta rocket']);
     expect(await projects({ description: { isNull: true } })).toEqual(['beta rocket']);

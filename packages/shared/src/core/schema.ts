@@ -224,8 +224,13 @@ function filterValue(cfg: FieldConfig): z.ZodType {
   switch (cfg.kind) {
     case 'string':
     case 'text':
-    case 'email':
       return z.string().max(cfg.maxLength ?? 4096);
+    case 'email':
+      // stored lower-cased (see f.email), so a filter compares lower-cased too
+      return z
+        .string()
+        .max(cfg.maxLength ?? 4096)
+        .toLowerCase();
     case 'uuid':
       return uuid();
     case 'int':
@@ -258,7 +263,7 @@ function fieldFilter(cfg: FieldConfig): z.ZodType {
     case 'string':
     case 'text':
     case 'email': {
-      const pattern = z.string().max(1000);
+      const pattern = cfg.kind === 'email' ? z.string().max(1000).toLowerCase() : z.string().max(1000);
       const ops = z
         .strictObject({
           ...ordered,
