@@ -48,6 +48,7 @@ export function FieldInput({ entity, spec, value, error, idPrefix, onChange, onB
   } else {
     switch (spec.widget) {
       case 'checkbox':
+      case 'hasOne':
         input = (
           <input
             {...common}
@@ -145,7 +146,7 @@ export function FieldInput({ entity, spec, value, error, idPrefix, onChange, onB
   }
   return (
     <div
-      className={`field${spec.widget === 'checkbox' && !Custom ? ' checkbox' : ''}${error ? ' has-error' : ''}`}
+      className={`field${(spec.widget === 'checkbox' || spec.widget === 'hasOne') && !Custom ? ' checkbox' : ''}${spec.parent ? ' nested' : ''}${error ? ' has-error' : ''}`}
     >
       <div className="label-row">
         <label htmlFor={id}>{spec.label}</label>

@@ -114,6 +114,22 @@ describe('forms generated from the create and update DTO schemas', () => {
     });
   });
 
+  it('offers a one-to-one child as a switch with its fields (`user` creates its `profile`)', () => {
+    const specs = formFields('user', 'create');
+    expect(specs.filter((s) => s.parent || s.widget === 'hasOne').map((s) => [s.name, s.widget])).toEqual([
+      ['profile', 'hasOne'],
+      ['profile.bio', 'textarea'],
+      ['profile.timezone', 'text'],
+    ]);
+    const values = { ...initialValues(specs), email: 'new@acme.test', displayName: 'New', 'profile.bio': 'Hi' };
+    expect(toInput(specs, values, 'create').input).not.toHaveProperty('profile');
+    const withProfile = toInput(specs, { ...values, profile: true }, 'create').input;
+    expect(withProfile.profile).toEqual({ create: { bio: 'Hi', timezone: 'UTC' } });
+    expect(validateInput('user', 'create', withProfile)).toEqual({});
+    const tooLong = toInput(specs, { ...values, profile: true, 'profile.timezone': 'x'.repeat(65) }, 'create').input;
+    expect(validateInput('user', 'create', tooLong)).toEqual({ 'profile.timezone': 'must be at most 64 characters' });
+  });
+
   it('maps server issue paths (data.<field> or <field>) to fields', () => {
     expect(
       issuesByField([

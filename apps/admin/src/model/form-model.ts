@@ -1,5 +1,14 @@
+import type { AnyEntity } from '@typecrud/shared';
 import type { z } from 'zod';
-import { adminSchema, entityOf, fieldLabel, fieldOf, type Row, referenceTarget } from './entities.js';
+import {
+  adminSchema,
+  entityOf,
+  fieldLabel,
+  fieldOf,
+  humanize,
+  type Row,
+  referenceTarget,
+} from './entities.js';
 
 /** The input a form field renders. */
 export type FormWidget =
@@ -15,7 +24,9 @@ export type FormWidget =
   | 'datetime'
   | 'json'
   | 'belongsTo'
-  | 'manyToMany';
+  | 'manyToMany'
+  /** Whether to create the one-to-one child along (its fields follow, with `parent` set). */
+  | 'hasOne';
 
 /** One field of a generated form: what the DTO schema says about it, and the widget for it. */
 export interface FormFieldSpec {
@@ -32,6 +43,8 @@ export interface FormFieldSpec {
   target?: string;
   maxLength?: number;
   description?: string;
+  /** A field of a nested one-to-one create: the relation's name (the spec's name is `profile.bio`). */
+  parent?: string;
 }
 
 /** What a form input holds: text, a checkbox, or the ids of a multi picker. */
@@ -104,30 +117,56 @@ function widgetFromZod(base: z.ZodType): FormWidget {
   }
 }
 
-/**
- * The fields of an entity's create or update form, read off the DTO schema (so system fields
- * never appear and optionality is the server's), with widgets chosen by each field's kind.
- * One-to-one nested creates are left out: the child is created from its own page.
- */
-export function formFields(entityName: string, mode: FormMode): FormFieldSpec[] {
-  const entity = entityOf(entityName);
-  if (!entity) throw new Error(`unknown entity ${entityName}`);
+const byKind: Partial<Record<string, FormWidget>> = {
+  string: 'text',
+  text: 'textarea',
+  email: 'email',
+  int: 'integer',
+  float: 'number',
+  bigint: 'bigint',
+  numeric: 'decimal',
+  boolean: 'checkbox',
+  enum: 'select',
+  timestamp: 'datetime',
+  date: 'datetime',
+  json: 'json',
+};
+
+/** The specs of one object schema's keys; `prefix` names a nested one-to-one create (`profile.`). */
+function specsOf(
+  entity: AnyEntity,
+  shape: Record<string, z.ZodType>,
+  mode: FormMode,
+  parent?: string,
+): FormFieldSpec[] {
   const specs: FormFieldSpec[] = [];
-  for (const [name, fieldSchema] of Object.entries(shapeOf(formSchema(entityName, mode)))) {
+  for (const [name, fieldSchema] of Object.entries(shape)) {
     const { base, optional, nullable, hasDefault, defaultValue } = unwrap(fieldSchema);
     const common = {
-      name,
+      name: parent ? `${parent}.${name}` : name,
       label: fieldLabel(entity, name),
       required: mode === 'create' && !optional && !hasDefault && !nullable,
       nullable,
       hasDefault,
       ...(hasDefault ? { defaultValue } : {}),
+      ...(parent ? { parent } : {}),
     };
     const c = fieldOf(entity, name);
     if (!c) {
-      const rel = adminSchema.relations(entityName).find((r) => r.name === name);
+      const rel = adminSchema.relations(entity.name).find((r) => r.name === name);
       if (rel?.kind === 'manyToMany')
         specs.push({ ...common, widget: 'manyToMany', target: rel.target.name });
+      if (rel?.kind === 'hasOne' && !parent) {
+        // `{ profile: { create: { ... } } }`: a switch, and the child's fields under it.
+        const child = shapeOf(shapeOf(base).create!);
+        specs.push({
+          ...common,
+          label: `Create its ${humanize(name).toLowerCase()}`,
+          widget: 'hasOne',
+          target: rel.target.name,
+        });
+        specs.push(...specsOf(rel.target, child, mode, name));
+      }
       continue;
     }
     const extra = {
@@ -135,20 +174,6 @@ export function formFields(entityName: string, mode: FormMode): FormFieldSpec[] 
       ...(c.description ? { description: c.description } : {}),
     };
     const target = c.kind === 'uuid' ? referenceTarget(entity, name) : undefined;
-    const byKind: Partial<Record<string, FormWidget>> = {
-      string: 'text',
-      text: 'textarea',
-      email: 'email',
-      int: 'integer',
-      float: 'number',
-      bigint: 'bigint',
-      numeric: 'decimal',
-      boolean: 'checkbox',
-      enum: 'select',
-      timestamp: 'datetime',
-      date: 'datetime',
-      json: 'json',
-    };
     if (target) specs.push({ ...common, ...extra, widget: 'belongsTo', target });
     else {
       const widget = byKind[c.kind] ?? widgetFromZod(base);
@@ -157,8 +182,24 @@ export function formFields(entityName: string, mode: FormMode): FormFieldSpec[] 
       specs.push({ ...common, ...extra, widget, ...(options ? { options } : {}) });
     }
   }
-  // Free-form JSON (the `properties` trait) reads best after the entity's own fields.
-  return [...specs.filter((s) => s.widget !== 'json'), ...specs.filter((s) => s.widget === 'json')];
+  return specs;
+}
+
+/**
+ * The fields of an entity's create or update form, read off the DTO schema (so system and
+ * hidden fields never appear and optionality is the server's), with widgets chosen by each
+ * field's kind. A one-to-one nested create (`user.profile`) is a switch with the child's fields.
+ */
+export function formFields(entityName: string, mode: FormMode): FormFieldSpec[] {
+  const entity = entityOf(entityName);
+  if (!entity) throw new Error(`unknown entity ${entityName}`);
+  const specs = specsOf(entity, shapeOf(formSchema(entityName, mode)), mode);
+  // Free-form JSON (the `properties` trait) and nested creates read best after the entity's own fields.
+  const last = (s: FormFieldSpec) => (s.widget === 'hasOne' || s.parent ? 2 : s.widget === 'json' ? 1 : 0);
+  return specs
+    .map((s, i) => [s, i] as const)
+    .sort(([a, i], [b, j]) => last(a) - last(b) || i - j)
+    .map(([s]) => s);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -169,7 +210,7 @@ export function toLocalInput(d: Date): string {
 }
 
 function toFormValue(spec: FormFieldSpec, value: unknown): FormValue {
-  if (spec.widget === 'checkbox') return value === true;
+  if (spec.widget === 'checkbox' || spec.widget === 'hasOne') return value === true;
   if (spec.widget === 'manyToMany') {
     return Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v : String((v as Row).id))) : [];
   }
@@ -247,9 +288,18 @@ export function toInput(
   const errors: Record<string, string> = {};
   for (const spec of specs) {
     if (only && !only.includes(spec.name)) continue;
+    if (spec.widget === 'hasOne') {
+      if (values[spec.name] === true) input[spec.name] = { create: {} };
+      continue;
+    }
+    const nested = spec.parent
+      ? (input[spec.parent] as { create: Record<string, unknown> } | undefined)
+      : undefined;
+    if (spec.parent && !nested) continue;
+    const key = spec.parent ? spec.name.slice(spec.parent.length + 1) : spec.name;
     try {
       const v = fromFormValue(spec, values[spec.name] ?? '', mode);
-      if (v !== OMIT) input[spec.name] = v;
+      if (v !== OMIT) (nested ? nested.create : input)[key] = v;
     } catch {
       errors[spec.name] = 'must be valid JSON';
     }
@@ -267,7 +317,10 @@ export function issuesByField(issues: readonly Issue[]): Record<string, string> 
   const out: Record<string, string> = {};
   for (const issue of issues) {
     const path = issue.path[0] === 'data' ? issue.path.slice(1) : issue.path;
-    const key = typeof path[0] === 'string' ? path[0] : '';
+    // a nested one-to-one create: `profile.create.bio` is the form's `profile.bio`
+    const nested =
+      path[1] === 'create' && typeof path[2] === 'string' ? `${String(path[0])}.${path[2]}` : undefined;
+    const key = nested ?? (typeof path[0] === 'string' ? path[0] : '');
     out[key] ??= issue.message;
   }
   return out;

@@ -236,18 +236,20 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
         <p id="form-required-note" className="hint">
           Fields marked * are required.
         </p>
-        {specs.map((spec) => (
-          <FieldInput
-            key={spec.name}
-            entity={entity.name}
-            spec={spec}
-            value={values[spec.name] ?? ''}
-            error={errorOf(spec.name)}
-            idPrefix={idPrefix}
-            onChange={(v) => setValue(spec.name, v)}
-            onBlur={() => touch(spec.name)}
-          />
-        ))}
+        {specs
+          .filter((spec) => !spec.parent || values[spec.parent] === true)
+          .map((spec) => (
+            <FieldInput
+              key={spec.name}
+              entity={entity.name}
+              spec={spec}
+              value={values[spec.name] ?? ''}
+              error={errorOf(spec.name)}
+              idPrefix={idPrefix}
+              onChange={(v) => setValue(spec.name, v)}
+              onBlur={() => touch(spec.name)}
+            />
+          ))}
         {submitted && clientErrors[''] && <p className="field-error">{clientErrors['']}</p>}
         <div className="actions">
           <button type="submit" className="primary" disabled={saving || Boolean(conflict)}>
