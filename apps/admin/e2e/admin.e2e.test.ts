@@ -233,6 +233,15 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     );
     await poll(() => page.getByRole('searchbox', { name: 'Name' }).inputValue()).toBe('BULK');
 
+    // A reference column sorts by the referenced row's label, through the relation.
+    await page.goto(`${base}/project`);
+    await page.getByRole('button', { name: /^Organization/ }).click();
+    await poll(() => page.getByRole('columnheader', { name: /Organization/ }).getAttribute('aria-sort')).toBe(
+      'ascending',
+    );
+    await poll(textOf(page.locator('tbody tr').first().locator('td').nth(2))).toBe('Acme');
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('organizationId.asc');
+
     // A boolean filter narrows the seeded projects to the public ones.
     const publicOnes = await api.project.list.query({
       where: { isPublic: true },

@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { createAdminClient, TRPCProvider } from './api/trpc.js';
-import { clearSession, getToken } from './auth/session.js';
+import { clearSession, getToken, subscribeSession } from './auth/session.js';
 import { describeError } from './model/errors.js';
 import './styles.css';
 
@@ -25,6 +25,10 @@ const queryClient = new QueryClient({
   },
 });
 const trpcClient = createAdminClient(getToken);
+// Signing out forgets every cached read, so the next user never sees the last one's rows.
+subscribeSession(() => {
+  if (!getToken()) queryClient.clear();
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

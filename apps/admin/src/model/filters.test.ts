@@ -82,3 +82,18 @@ describe('field labels', () => {
     expect(fieldLabel(entityOf('auditEntry')!, 'entityId')).toBe('Entity id');
   });
 });
+
+describe('column sorting', () => {
+  it('sorts a reference column by the referenced row label, through the relation', async () => {
+    const { isSortable, orderTerm } = await import('./columns.js');
+    expect(isSortable(project, 'organizationId')).toBe(true);
+    expect(orderTerm(project, 'organizationId', 'desc')).toEqual({ organization: { name: 'desc' } });
+    expect(orderTerm(project, 'name', 'asc')).toEqual({ name: 'asc' });
+    expect(isSortable(project, 'description')).toBe(false);
+    const { schema } = await import('@typecrud/shared');
+    expect(
+      schema.dto('project').list.safeParse({ orderBy: [orderTerm(project, 'organizationId', 'asc')] })
+        .success,
+    ).toBe(true);
+  });
+});

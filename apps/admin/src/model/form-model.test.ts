@@ -121,13 +121,24 @@ describe('forms generated from the create and update DTO schemas', () => {
       ['profile.bio', 'textarea'],
       ['profile.timezone', 'text'],
     ]);
-    const values = { ...initialValues(specs), email: 'new@acme.test', displayName: 'New', 'profile.bio': 'Hi' };
+    const values = {
+      ...initialValues(specs),
+      email: 'new@acme.test',
+      displayName: 'New',
+      'profile.bio': 'Hi',
+    };
     expect(toInput(specs, values, 'create').input).not.toHaveProperty('profile');
     const withProfile = toInput(specs, { ...values, profile: true }, 'create').input;
     expect(withProfile.profile).toEqual({ create: { bio: 'Hi', timezone: 'UTC' } });
     expect(validateInput('user', 'create', withProfile)).toEqual({});
-    const tooLong = toInput(specs, { ...values, profile: true, 'profile.timezone': 'x'.repeat(65) }, 'create').input;
-    expect(validateInput('user', 'create', tooLong)).toEqual({ 'profile.timezone': 'must be at most 64 characters' });
+    const tooLong = toInput(
+      specs,
+      { ...values, profile: true, 'profile.timezone': 'x'.repeat(65) },
+      'create',
+    ).input;
+    expect(validateInput('user', 'create', tooLong)).toEqual({
+      'profile.timezone': 'must be at most 64 characters',
+    });
   });
 
   it('maps server issue paths (data.<field> or <field>) to fields', () => {

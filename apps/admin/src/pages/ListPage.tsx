@@ -7,11 +7,10 @@ import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldValue } from '../components/FieldValue.js';
 import { FilterBar } from '../components/FilterBar.js';
-import { listColumns } from '../model/columns.js';
+import { isSortable, listColumns, orderTerm } from '../model/columns.js';
 import {
   belongsToOf,
   fieldLabel,
-  fieldOf,
   hasArchive,
   humanize,
   labelField,
@@ -37,7 +36,7 @@ export function listInput(entity: AnyEntity, state: ListState, columns: string[]
   }
   return {
     ...(Object.keys(where).length ? { where } : {}),
-    ...(state.sort ? { orderBy: [{ [state.sort.field]: state.sort.dir }] } : {}),
+    ...(state.sort ? { orderBy: [orderTerm(entity, state.sort.field, state.sort.dir)] } : {}),
     limit: state.size,
     offset: (state.page - 1) * state.size,
     withTotal: true,
@@ -242,7 +241,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                     </th>
                   )}
                   {columns.map((c) => {
-                    const sortable = fieldOf(entity, c)?.sortable;
+                    const sortable = isSortable(entity, c);
                     const dir = state.sort?.field === c ? state.sort.dir : undefined;
                     return (
                       <th
