@@ -241,6 +241,17 @@ describe.each(testEngines())('include on %s', (engine) => {
       include: { releases: true },
     });
     expect(hidden.releases.map((r) => r.semver)).toEqual(['0.0.1']);
+    // a where on a to-one include that the parent does not match embeds null
+    const filtered = await m.release.get(app.ctx, {
+      id: s.releases.r100!,
+      include: { project: { where: { name: 'Anvil' } } },
+    });
+    expect(filtered.project).toBeNull();
+    const matched = await m.release.get(app.ctx, {
+      id: s.releases.r100!,
+      include: { project: { where: { name: 'Rocket' } } },
+    });
+    expect(matched.project?.id).toBe(s.rocket);
     // a required parent is embedded even when archived, marked by its archivedAt
     const orphan = await m.release.list(app.ctx, {
       where: { projectId: s.hidden },

@@ -219,6 +219,12 @@ describe('include and result', () => {
     expectTypeOf<Off>().not.toHaveProperty('tags');
     expectTypeOf<Off['organization']['slug']>().toEqualTypeOf<string>();
 
+    // a where on a required parent may not match it: then it is null
+    type Filtered = Result<S, ProjectE, { organization: { where: { slug: 'acme' } } }>;
+    expectTypeOf<Filtered['organization']>().toEqualTypeOf<Result<S, OrgE, Record<never, never>> | null>();
+    type Nested = Result<S, ProjectE, { organization: { include: { projects: true } } }>;
+    expectTypeOf<Nested['organization']['projects'][number]['name']>().toEqualTypeOf<string>();
+
     type WithProfile = Result<S, UserE, { profile: true }>;
     expectTypeOf<WithProfile['profile']>().toEqualTypeOf<Result<
       S,

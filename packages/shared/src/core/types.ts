@@ -183,7 +183,9 @@ type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, 
       : NonNullable<RelationsOf<E>[K]['_field']> extends infer FK extends keyof FieldsOf<E>
         ? 'null' extends FlagsOf<FieldsOf<E>[FK]>
           ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-          : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>
+          : A extends { where: object } // a where that the parent does not match embeds null
+            ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
+            : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>
         : never;
 
 /** A row of E with exactly the relations named in the include `I` embedded. */
