@@ -52,7 +52,19 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     rmSync(shots, { recursive: true, force: true });
     mkdirSync(shots, { recursive: true });
     // The assets under test are the ones `pnpm start` serves: build them fresh.
-    await build({ root: adminDir, configFile: join(adminDir, 'vite.config.ts'), logLevel: 'warn' });
+    // (vitest sets NODE_ENV=test, which would bundle React's development build)
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({
+        root: adminDir,
+        configFile: join(adminDir, 'vite.config.ts'),
+        logLevel: 'warn',
+        mode: 'production',
+      });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     dataDir = mkdtempSync(join(tmpdir(), 'typecrud-admin-e2e-'));
     profileDir = mkdtempSync(join(tmpdir(), 'typecrud-admin-chromium-'));
     server = await startServer(
