@@ -262,6 +262,11 @@ describe.each(testEngines())('every procedure succeeds on %s', (engine) => {
     expect(published.releasedAt).toBeInstanceOf(Date);
     const again = await app.api.release.publish({ id: draft.id });
     expect(again).toEqual(published);
+    // a stale version is a conflict even when there is nothing left to do
+    await expect(app.api.release.publish({ id: draft.id, expectedVersion: 1 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      details: { currentVersion: 2 },
+    });
     expect(await app.api.release.stats({ projectId: project.id })).toEqual([
       { status: 'published', count: 1 },
     ]);

@@ -331,3 +331,33 @@ describe.each(testEngines())('orderBy and keyset cursors on %s', (engine) => {
     await expectError(app.api.release.count({ cursor } as never), 'BAD_REQUEST', 'cursor');
   });
 });
+
+describe.each(testEngines())('cursor fingerprints on %s', (engine) => {
+  const app = useApp(engine);
+  it('accept the same where written in another key order, and refuse another order', async () => {
+    const org = await app.api.organization.create({ name: 'Fingerprint', slug: 'fingerprint' });
+    await app.api.project.createMany(
+      [1, 2, 3].map((i) => ({ organizationId: org.id, name: `F${i}`, isPublic: true })),
+    );
+    const first = await app.api.project.list({
+      where: { organizationId: org.id, isPublic: true },
+      orderBy: { name: 'asc' },
+      limit: 1,
+    });
+    const next = await app.api.project.list({
+      where: { isPublic: true, organizationId: org.id },
+      orderBy: { name: 'asc' },
+      limit: 1,
+      cursor: first.nextCursor!,
+    });
+    expect(next.items.map((p) => p.name)).toEqual(['F2']);
+    await expect(
+      app.api.project.list({
+        where: { isPublic: true, organizationId: org.id },
+        orderBy: { name: 'desc' },
+        limit: 1,
+        cursor: first.nextCursor!,
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'cursor does not match this query' });
+  });
+});

@@ -529,11 +529,12 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       ];
       const terms = c.order(entity, t0, query.orderBy);
       const limit = query.limit ?? entity.limits.defaultLimit;
-      const fingerprint = queryFingerprint(entity.name, [
-        query.where ?? null,
-        query.orderBy ?? null,
+      const fingerprint = queryFingerprint(
+        entity.name,
+        query.where,
+        query.orderBy,
         query.withArchived ?? false,
-      ]);
+      );
       const pageConds = [...conds];
       if (query.cursor !== undefined) {
         const values = options.cursors.decode(query.cursor, fingerprint);

@@ -1,7 +1,7 @@
 import { schema } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { authedProcedure, crudProcedures, managersOf, router } from '../core/index.js';
+import { authedProcedure, CrudError, crudProcedures, managersOf, router } from '../core/index.js';
 import { authRouter } from './auth.js';
 
 /** A custom procedure beside the generated ones: publish a release (sets status and releasedAt). */
@@ -10,6 +10,16 @@ const publish = authedProcedure
   .mutation(async ({ ctx, input }) => {
     const releases = managersOf(schema, ctx).release;
     const current = await releases.get(ctx, { id: input.id });
+    if (input.expectedVersion !== undefined && current.version !== input.expectedVersion) {
+      throw new CrudError(
+        'CONFLICT',
+        `release ${input.id} was changed by someone else (version ${current.version}, expected ${input.expectedVersion})`,
+        {
+          fields: ['version'],
+          currentVersion: current.version,
+        },
+      );
+    }
     if (current.status === 'published') return current;
     return releases.update(ctx, {
       id: input.id,

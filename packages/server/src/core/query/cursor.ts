@@ -56,12 +56,29 @@ export function createCursorCodec(secret: string): CursorCodec {
   };
 }
 
-/** A short fingerprint of what a cursor depends on: the entity, filter, order and archived flag. */
-export function queryFingerprint(entity: string, parts: unknown): string {
-  const json = JSON.stringify(parts, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
-  return createHash('sha256')
-    .update(entity)
-    .update(json ?? '')
-    .digest('base64url')
-    .slice(0, 16);
+/** `where` keys in a fixed order: the same filter written in another key order is the same query. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v === null || typeof v !== 'object' || v instanceof Date) return v;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+  );
+}
+
+/**
+ * A short fingerprint of what a cursor depends on: the entity, the filter (key order ignored),
+ * the order (key order kept: it is the order's precedence) and the archived flag.
+ */
+export function queryFingerprint(
+  entity: string,
+  where: unknown,
+  orderBy: unknown,
+  withArchived: boolean,
+): string {
+  const json = JSON.stringify([canonical(where ?? null), orderBy ?? null, withArchived], (_k, v) =>
+    typeof v === 'bigint' ? `${v}n` : v,
+  );
+  return createHash('sha256').update(entity).update(json).digest('base64url').slice(0, 16);
 }
