@@ -1,5 +1,6 @@
+import type { AnyEntity } from '@typecrud/shared';
 import type { ComponentType } from 'react';
-import { entityOf, type Row } from './model/entities.js';
+import { entityOf, type Row, rowLabel } from './model/entities.js';
 import type { FormFieldSpec, FormValue } from './model/form-model.js';
 import { paths } from './model/routes.js';
 import { Link } from './router.js';
@@ -32,6 +33,11 @@ export interface EntityOverrides {
   router?: string;
   /** Only reads are routed (no create, update, delete, archive): the pages offer none. */
   readOnly?: boolean;
+  /**
+   * How a row is named in links, pickers and titles, when its label field is not enough; it may
+   * use the belongs-to rows a list or detail page embeds. Undefined falls back to the label field.
+   */
+  label?: (row: Row) => string | undefined;
   /** List columns in this order; listed fields not named here follow in definition order. */
   columns?: readonly string[];
   /** A custom cell per field, in the list and on the detail page. */
@@ -84,6 +90,13 @@ function AuditSubject({ value, row }: CellProps) {
 
 /** The registry: per entity name, its overrides. The demo shows each kind once. */
 export const overrides: Record<string, EntityOverrides> = {
+  membership: {
+    label: (row) => {
+      const user = row.user as Row | undefined;
+      const org = row.organization as Row | undefined;
+      return user && org ? `${String(user.displayName)} in ${String(org.name)}` : undefined;
+    },
+  },
   auditEntry: { router: 'audit', readOnly: true, cells: { entityId: AuditSubject } },
   project: { columns: ['name', 'organizationId', 'isPublic'] },
   tag: { cells: { color: ColorSwatch }, fields: { color: ColorField } },
@@ -91,4 +104,9 @@ export const overrides: Record<string, EntityOverrides> = {
 
 export function overridesOf(entity: string): EntityOverrides {
   return overrides[entity] ?? {};
+}
+
+/** A row's name as the pages show it: the entity's `label` override, else its label field. */
+export function displayLabel(entity: AnyEntity, row: Row | null | undefined): string {
+  return (row && overridesOf(entity.name).label?.(row)) || rowLabel(entity, row);
 }

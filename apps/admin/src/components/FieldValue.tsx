@@ -2,9 +2,9 @@ import { useQuery } from '@tanstack/react-query';
 import type { AnyEntity } from '@typecrud/shared';
 import { useEntityApi } from '../api/trpc.js';
 import { formatValue } from '../format.js';
-import { belongsToOf, entityOf, fieldOf, type Row, referenceTarget, rowLabel } from '../model/entities.js';
+import { belongsToOf, entityOf, fieldOf, type Row, referenceTarget } from '../model/entities.js';
 import { paths } from '../model/routes.js';
-import { overridesOf } from '../overrides.js';
+import { displayLabel, overridesOf } from '../overrides.js';
 import { Link } from '../router.js';
 
 /** The label of a referenced row the read did not embed (an audit field's user): one small get. */
@@ -16,7 +16,7 @@ function ReferenceLabel({ target, id }: { target: string; id: string }) {
     staleTime: 60_000,
     retry: false,
   });
-  return <>{related.data && targetEntity ? rowLabel(targetEntity, related.data) : id.slice(0, 8)}</>;
+  return <>{related.data && targetEntity ? displayLabel(targetEntity, related.data) : id.slice(0, 8)}</>;
 }
 
 /**
@@ -45,7 +45,7 @@ export function FieldValue({
     return (
       <Link to={paths.detail(target, value)}>
         {related && targetEntity ? (
-          rowLabel(targetEntity, related)
+          displayLabel(targetEntity, related)
         ) : resolve ? (
           <ReferenceLabel target={target} id={value} />
         ) : (

@@ -1,7 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { type KeyboardEvent, useEffect, useId, useState } from 'react';
 import { useEntityApi } from '../api/trpc.js';
-import { entityOf, humanize, labelField, type Row, rowLabel } from '../model/entities.js';
+import { entityOf, humanize, labelField, type Row } from '../model/entities.js';
+import { displayLabel } from '../overrides.js';
 
 export interface RelationPickerProps {
   id: string;
@@ -72,7 +73,7 @@ export function RelationPicker({
   // can never pick a row that does not match what was typed.
   const settled = search === text.trim() && !results.isPlaceholderData && !results.isPending;
   const options = settled ? (results.data?.items ?? []) : [];
-  const nameOf = (rowId: string) => (entity ? rowLabel(entity, byId.get(rowId) ?? { id: rowId }) : rowId);
+  const nameOf = (rowId: string) => (entity ? displayLabel(entity, byId.get(rowId) ?? { id: rowId }) : rowId);
 
   const choose = (row: Row) => {
     const rowId = String(row.id);
@@ -166,7 +167,7 @@ export function RelationPicker({
               onClick={() => choose(row)}
               onKeyDown={(e) => e.key === 'Enter' && choose(row)}
             >
-              {entity ? rowLabel(entity, row) : String(row.id)}
+              {entity ? displayLabel(entity, row) : String(row.id)}
               {value.includes(String(row.id)) && <span aria-hidden="true"> ✓</span>}
             </div>
           ))}

@@ -14,11 +14,10 @@ import {
   pluralTitle,
   type Row,
   relationsOf,
-  rowLabel,
 } from '../model/entities.js';
 import { paths } from '../model/routes.js';
 import { encodeListState } from '../model/url-state.js';
-import { overridesOf } from '../overrides.js';
+import { displayLabel, overridesOf } from '../overrides.js';
 import { Link, navigate } from '../router.js';
 
 const RELATED_LIMIT = 10;
@@ -48,7 +47,7 @@ function RelationSection({ rel, row }: { rel: ResolvedRelation; row: Row }) {
           <ul className="related">
             {rows.map((r) => (
               <li key={String(r.id)}>
-                <Link to={paths.detail(target.name, String(r.id))}>{rowLabel(target, r)}</Link>
+                <Link to={paths.detail(target.name, String(r.id))}>{displayLabel(target, r)}</Link>
               </li>
             ))}
           </ul>
@@ -77,7 +76,7 @@ function RelationSection({ rel, row }: { rel: ResolvedRelation; row: Row }) {
     const related = value as Row | null | undefined;
     body = related ? (
       <p>
-        <Link to={paths.detail(target.name, String(related.id))}>{rowLabel(target, related)}</Link>
+        <Link to={paths.detail(target.name, String(related.id))}>{displayLabel(target, related)}</Link>
       </p>
     ) : (
       <p className="muted">
@@ -119,7 +118,7 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
   }
   const row = query.data;
   const archived = Boolean(row.archivedAt);
-  const name = rowLabel(entity, row);
+  const name = displayLabel(entity, row);
 
   const run = async (action: 'archive' | 'restore' | 'delete') => {
     setFailure(undefined);

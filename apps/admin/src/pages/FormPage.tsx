@@ -5,7 +5,7 @@ import { useInvalidateAll } from '../api/invalidate.js';
 import { useEntityApi } from '../api/trpc.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldInput, fieldId } from '../components/FieldInput.js';
-import { fieldLabel, hasVersion, humanize, type Row, relationsOf, rowLabel } from '../model/entities.js';
+import { fieldLabel, hasVersion, humanize, type Row, relationsOf } from '../model/entities.js';
 import { describeError } from '../model/errors.js';
 import {
   changedFields,
@@ -19,6 +19,7 @@ import {
   validateInput,
 } from '../model/form-model.js';
 import { paths } from '../model/routes.js';
+import { displayLabel } from '../overrides.js';
 import { Link, navigate } from '../router.js';
 
 /** The get input of an edit: the row with its many-to-many ids (the form sets them), archived or not. */
@@ -190,7 +191,9 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
   };
 
   const title =
-    mode === 'create' ? `New ${name.toLowerCase()}` : `Edit ${name.toLowerCase()}: ${rowLabel(entity, row)}`;
+    mode === 'create'
+      ? `New ${name.toLowerCase()}`
+      : `Edit ${name.toLowerCase()}: ${displayLabel(entity, row)}`;
   return (
     <section aria-labelledby="page-title">
       <header className="page-header">

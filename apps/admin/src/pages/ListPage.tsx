@@ -16,12 +16,11 @@ import {
   labelField,
   pluralTitle,
   type Row,
-  rowLabel,
 } from '../model/entities.js';
 import { filterSpecs, whereFromFilters } from '../model/filters.js';
 import { paths } from '../model/routes.js';
 import { decodeListState, encodeListState, type ListState, nextSort, pageSizes } from '../model/url-state.js';
-import { overridesOf } from '../overrides.js';
+import { displayLabel, overridesOf } from '../overrides.js';
 import { Link, navigate } from '../router.js';
 
 type Pending = { action: 'archive' | 'restore' | 'delete'; ids: string[]; names: string[] } | undefined;
@@ -71,6 +70,8 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
   const [actionError, setActionError] = useState<unknown>();
   const busy = archive.isPending || restore.isPending || remove.isPending;
 
+  // The link column of an entity without a label field shows the row's name (or its short id).
+  const columnTitle = (c: string) => (c === 'id' ? humanize(entity.name) : fieldLabel(entity, c));
   const go = (patch: Partial<ListState>) =>
     navigate(paths.list(entity.name, encodeListState({ ...state, ...patch })));
 
@@ -110,7 +111,11 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
     });
   const selectedRows = items.filter((r) => selected.has(String(r.id)));
   const ask = (action: NonNullable<Pending>['action'], rows: Row[]) =>
-    setPending({ action, ids: rows.map((r) => String(r.id)), names: rows.map((r) => rowLabel(entity, r)) });
+    setPending({
+      action,
+      ids: rows.map((r) => String(r.id)),
+      names: rows.map((r) => displayLabel(entity, r)),
+    });
   const filtered = Object.keys(state.filters).length > 0;
 
   return (
@@ -254,13 +259,13 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                             className="sort"
                             onClick={() => go({ sort: nextSort(state.sort, c), page: 1 })}
                           >
-                            {fieldLabel(entity, c)}
+                            {columnTitle(c)}
                             <span aria-hidden="true">
                               {dir === 'asc' ? ' ▲' : dir === 'desc' ? ' ▼' : ' ↕'}
                             </span>
                           </button>
                         ) : (
-                          fieldLabel(entity, c)
+                          columnTitle(c)
                         )}
                       </th>
                     );
@@ -275,7 +280,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
               <tbody>
                 {items.map((row) => {
                   const id = String(row.id);
-                  const name = rowLabel(entity, row);
+                  const name = displayLabel(entity, row);
                   const archived = Boolean(row.archivedAt);
                   return (
                     <tr key={id} className={archived ? 'archived' : undefined}>
@@ -292,9 +297,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                       {columns.map((c) => (
                         <td key={c}>
                           {c === linkField ? (
-                            <Link to={paths.detail(entity.name, id)}>
-                              {c === 'id' ? id.slice(0, 8) : name}
-                            </Link>
+                            <Link to={paths.detail(entity.name, id)}>{name}</Link>
                           ) : (
                             <FieldValue entity={entity} field={c} row={row} />
                           )}
