@@ -83,13 +83,17 @@ export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string }
   const scenario = scenarioByName(cell.scenario);
   const misses: string[] = [];
   const cpuMisses: string[] = [];
+  if (cell.rps === 0) return { met: false, text: 'not measured: no request completed within a run' };
+  /** `need` = 1 means "ahead of": a peer's ratio must exceed 1. */
   const check = (other: Cell | undefined, need: number, what: string) => {
     if (!other || other.rps === 0) return;
+    const miss = (r: number) => (need === 1 ? r <= 1 : r < need);
+    const say = (r: number) =>
+      need === 1 ? `behind ${what} (${fmtRatio(r)})` : `${fmtRatio(r)} < ${need}x ${what}`;
     const ratio = cell.rps / other.rps;
-    if (ratio < need) misses.push(`${fmtRatio(ratio)} < ${need}x ${what}`);
+    if (miss(ratio)) misses.push(say(ratio));
     const cpuRatio = other.cpuMsPerRequest / cell.cpuMsPerRequest;
-    if (cell.cpuMsPerRequest > 0 && cpuRatio < need)
-      cpuMisses.push(`${fmtRatio(cpuRatio)} < ${need}x ${what}`);
+    if (cell.cpuMsPerRequest > 0 && miss(cpuRatio)) cpuMisses.push(say(cpuRatio));
   };
   check(
     find(cells, cell.engine, cell.scenario, 'handwritten', cell.connections),
@@ -98,7 +102,7 @@ export function judge(cells: Cell[], cell: Cell): { met: boolean; text: string }
   );
   if (cell.scenario === 'include')
     check(find(cells, cell.engine, cell.scenario, 'naive', cell.connections), 5, 'naive');
-  check(find(cells, cell.engine, cell.scenario, 'drizzle', cell.connections), 1.0001, 'Drizzle');
+  check(find(cells, cell.engine, cell.scenario, 'drizzle', cell.connections), 1, 'Drizzle');
   const failed = cell.non2xx || cell.errors ? [`${cell.non2xx} non-2xx, ${cell.errors} errors`] : [];
   const met = misses.length === 0 && failed.length === 0;
   const cpuMet = cpuMisses.length === 0;
@@ -167,39 +171,59 @@ export function summaryTable(r: BenchResults, engine: Engine = 'postgres'): stri
 export function typecheckTable(points: TypecheckPoint[]): string {
   if (points.length === 0) return '';
   const lines = [
-    '| entities | typecrud check s | typecrud instantiations | typecrud memory MB | hand-written check s | hand-written instantiations | hand-written memory MB | typecrud s per entity |',
+    '| entities | typecrud check s | typecrud instantiations | typecrud memory MB | hand-written check s | hand-written instantiations | hand-written memory MB | typecrud instantiations per added entity |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  for (const p of points) {
+  for (const [i, p] of points.entries()) {
+    const prev = points[i - 1];
+    const marginal = prev
+      ? fmt((p.typecrud.instantiations - prev.typecrud.instantiations) / (p.entities - prev.entities))
+      : '';
     lines.push(
-      `| ${p.entities} | ${fmt(p.typecrud.checkSeconds, 2)} | ${fmt(p.typecrud.instantiations)} | ${fmt(p.typecrud.memoryMB)} | ${fmt(p.handwritten.checkSeconds, 2)} | ${fmt(p.handwritten.instantiations)} | ${fmt(p.handwritten.memoryMB)} | ${fmt(p.typecrud.checkSeconds / p.entities, 3)} |`,
+      `| ${p.entities} | ${fmt(p.typecrud.checkSeconds, 2)} | ${fmt(p.typecrud.instantiations)} | ${fmt(p.typecrud.memoryMB)} | ${fmt(p.handwritten.checkSeconds, 2)} | ${fmt(p.handwritten.instantiations)} | ${fmt(p.handwritten.memoryMB)} | ${marginal} |`,
     );
   }
   return `${lines.join('\n')}\n`;
 }
 
-/** Linear in N? The least-squares line through the points, its R², and the 200-entity budget. */
+/** Least squares: y ~ a + b x, and R². */
+function fit(xs: number[], ys: number[]): { a: number; b: number; r2: number } {
+  const n = xs.length;
+  const mx = xs.reduce((s, x) => s + x, 0) / n;
+  const my = ys.reduce((s, y) => s + y, 0) / n;
+  const sxy = xs.reduce((s, x, i) => s + (x - mx) * (ys[i]! - my), 0);
+  const sxx = xs.reduce((s, x) => s + (x - mx) ** 2, 0);
+  const b = sxy / sxx;
+  const a = my - b * mx;
+  const ssTot = ys.reduce((s, y) => s + (y - my) ** 2, 0);
+  const ssRes = ys.reduce((s, y, i) => s + (y - (a + b * xs[i]!)) ** 2, 0);
+  return { a, b, r2: ssTot ? 1 - ssRes / ssTot : 1 };
+}
+
+/**
+ * Linear in N? Instantiations are deterministic, so they decide; check seconds follow the machine's
+ * load as much as N on a shared machine, so their fit is shown beside, with the 200-entity budget.
+ */
 export function typecheckVerdict(points: TypecheckPoint[]): string {
   if (points.length < 2) return '';
   const xs = points.map((p) => p.entities);
-  const ys = points.map((p) => p.typecrud.checkSeconds);
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  const sxy = xs.reduce((a, x, i) => a + (x - mx) * (ys[i]! - my), 0);
-  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
-  const slope = sxy / sxx;
-  const intercept = my - slope * mx;
-  const ssTot = ys.reduce((a, y) => a + (y - my) ** 2, 0);
-  const ssRes = ys.reduce((a, y, i) => a + (y - (intercept + slope * xs[i]!)) ** 2, 0);
-  const r2 = ssTot ? 1 - ssRes / ssTot : 1;
+  const inst = fit(
+    xs,
+    points.map((p) => p.typecrud.instantiations),
+  );
+  const secs = fit(
+    xs,
+    points.map((p) => p.typecrud.checkSeconds),
+  );
   const last = points[points.length - 1]!;
-  const linear = r2 >= 0.98;
-  const under = last.entities < 200 || last.typecrud.checkSeconds < 20;
+  const linear = inst.r2 >= 0.98;
+  const budget =
+    last.entities < 200 ? 'not measured' : last.typecrud.checkSeconds < 20 ? 'met' : '**missed**';
   return (
-    `typecrud check time ~ ${fmt(intercept, 2)} s + ${fmt(slope * 1000, 1)} ms x N (R² ${r2.toFixed(3)}): ` +
-    `linear ${linear ? 'yes' : '**no**'}; at ${last.entities} entities ${fmt(last.typecrud.checkSeconds, 1)} s ` +
-    `(target < 20 s at 200: ${last.entities < 200 ? 'not measured' : under ? 'met' : '**missed**'}).\n`
+    `typecrud instantiations ~ ${fmt(inst.a)} + ${fmt(inst.b)} x N (R² ${inst.r2.toFixed(4)}): linear in N ${linear ? 'yes' : '**no**'}, ` +
+    `a fixed cost (typecrud's own types, checked from source) and a small per-entity one. ` +
+    `Check time ~ ${fmt(secs.a, 2)} s + ${fmt(secs.b * 1000, 1)} ms x N (R² ${secs.r2.toFixed(3)}; noisy under the machine's load); ` +
+    `at ${last.entities} entities ${fmt(last.typecrud.checkSeconds, 1)} s: target < 20 s at 200 ${budget}.\n`
   );
 }
 
