@@ -20,7 +20,8 @@ describe('client types', () => {
     expectTypeOf(withTags).resolves.toHaveProperty('tags').toEqualTypeOf<(Tag & Record<never, never>)[]>();
     type R = Awaited<typeof withTags>;
     expectTypeOf<R['tags'][number]['label']>().toEqualTypeOf<string>();
-    expectTypeOf<R['organization']['slug']>().toEqualTypeOf<string>();
+    expectTypeOf<NonNullable<R['organization']>['slug']>().toEqualTypeOf<string>();
+    expectTypeOf<R['organization']>().toBeNullable();
     expectTypeOf<R['name']>().toEqualTypeOf<Project['name']>();
   });
 

@@ -47,7 +47,7 @@ describe.each(testEngines())('the typed client over HTTP on %s', (engine) => {
     expect(page.total).toBe(2);
     expect(page.items.map((p) => p.name)).toEqual(['Anvil', 'Rocket']);
     const anvil = page.items[0]!;
-    expect(anvil.organization.slug).toBe('acme');
+    expect(anvil.organization?.slug).toBe('acme');
     expect(anvil.tags.map((t) => t.label).sort()).toEqual(['backend', 'frontend']);
     expect(anvil.releases).toHaveLength(1);
     expect(anvil.releases[0]!.semver).toBe('1.2.0');

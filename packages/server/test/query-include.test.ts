@@ -81,7 +81,7 @@ describe.each(testEngines())('include on %s', (engine) => {
       include: { tags: false, organization: true },
     });
     expect(off).not.toHaveProperty('tags');
-    expect(off.organization.id).toBe(s.orgId);
+    expect(off.organization!.id).toBe(s.orgId);
   });
 
   it('depth 1: belongsTo, hasMany, manyToMany, hasOne', async () => {
@@ -94,7 +94,7 @@ describe.each(testEngines())('include on %s', (engine) => {
       },
     });
     expect(p.organization).toMatchObject({ id: s.orgId, slug: 'acme', properties: { plan: 'pro' } });
-    expect(p.organization.createdAt).toBeInstanceOf(Date);
+    expect(p.organization!.createdAt).toBeInstanceOf(Date);
     expect(p.releases.map((r) => r.semver)).toEqual(['1.0.0', '1.1.0', '2.0.0']);
     expect(p.tags.map((t) => [t.label, t.color])).toEqual([
       ['backend', '#111111'],
@@ -112,7 +112,7 @@ describe.each(testEngines())('include on %s', (engine) => {
       where: { userId: s.userId },
       include: { user: true },
     });
-    expect(back.items[0]!.user.email).toBe('ada@example.test');
+    expect(back.items[0]!.user!.email).toBe('ada@example.test');
     // an empty to-many is [], a missing hasOne is null
     const anvil = await app.services.managers.project.get(app.ctx, {
       id: s.anvil,
@@ -144,9 +144,9 @@ describe.each(testEngines())('include on %s', (engine) => {
     expect(release.createdAt).toBeInstanceOf(Date);
     expect(typeof release.downloads).toBe('bigint');
     expect(release.downloads).toBe(big);
-    expect(release.project.createdAt).toBeInstanceOf(Date);
-    expect(release.project.archivedAt).toBeNull();
-    expect(release.project.properties).toEqual({ tier: 'gold' });
+    expect(release.project!.createdAt).toBeInstanceOf(Date);
+    expect(release.project!.archivedAt).toBeNull();
+    expect(release.project!.properties).toEqual({ tier: 'gold' });
     expect(org.projects[0]!.updatedAt).toBeInstanceOf(Date);
     // and through the router
     const viaRouter = await app.api.release.get({
@@ -204,12 +204,12 @@ describe.each(testEngines())('include on %s', (engine) => {
       },
     });
     expect(tag.projects.map((p) => p.name)).toEqual(['Anvil', 'Rocket']);
-    expect(tag.projects[1]!.releases.map((r) => [r.semver, r.project.name])).toEqual([
+    expect(tag.projects[1]!.releases.map((r) => [r.semver, r.project!.name])).toEqual([
       ['1.0.0', 'Rocket'],
       ['1.1.0', 'Rocket'],
       ['2.0.0', 'Rocket'],
     ]);
-    expect(tag.projects[0]!.organization.slug).toBe('acme');
+    expect(tag.projects[0]!.organization!.slug).toBe('acme');
   });
 
   it('archived rows are left out of includes unless asked for', async () => {
@@ -257,8 +257,8 @@ describe.each(testEngines())('include on %s', (engine) => {
       where: { projectId: s.hidden },
       include: { project: true },
     });
-    expect(orphan.items[0]!.project.id).toBe(s.hidden);
-    expect(orphan.items[0]!.project.archivedAt).toBeInstanceOf(Date);
+    expect(orphan.items[0]!.project!.id).toBe(s.hidden);
+    expect(orphan.items[0]!.project!.archivedAt).toBeInstanceOf(Date);
     const tag = await m.tag.get(app.ctx, { id: s.tags.backend, include: { projects: true } });
     expect(tag.projects.map((x) => x.id).sort()).toEqual([s.anvil, s.rocket].sort());
   });
@@ -275,8 +275,8 @@ describe.each(testEngines())('include on %s', (engine) => {
         ...(cursor ? { cursor } : {}),
       });
       for (const r of page.items) {
-        expect(r.project.id).toBe(r.projectId);
-        expect(Array.isArray(r.project.tags)).toBe(true);
+        expect(r.project!.id).toBe(r.projectId);
+        expect(Array.isArray(r.project!.tags)).toBe(true);
         ids.push(r.id);
       }
       cursor = page.nextCursor ?? undefined;

@@ -103,9 +103,9 @@ describe.each(testEngines())('int, float and numeric on %s', (engine) => {
     expect(parts.map((p) => p.serial)).toEqual([9_007_199_254_740_993n, 1n]);
     expect(parts.map((p) => p.grams)).toEqual([2.5, 0.1]);
     const back = await state.parts.list(state.ctx, { where: { label: 'p1' }, include: { gadget: true } });
-    expect(back.items[0]!.gadget.price).toBe('9.99');
-    expect(back.items[0]!.gadget.weight).toBe(1.5);
-    expect(back.items[0]!.gadget.createdAt).toBeInstanceOf(Date);
+    expect(back.items[0]!.gadget!.price).toBe('9.99');
+    expect(back.items[0]!.gadget!.weight).toBe(1.5);
+    expect(back.items[0]!.gadget!.createdAt).toBeInstanceOf(Date);
   });
 
   it.each([

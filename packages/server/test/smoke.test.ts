@@ -14,7 +14,7 @@ describe.each(testEngines())('spine on %s', (engine) => {
       id: project.id,
       include: { organization: true },
     });
-    expect(got.organization.slug).toBe('acme');
+    expect(got.organization!.slug).toBe('acme');
     const page = await app.api.project.list({ where: { name: { startsWith: 'ROC', mode: 'insensitive' } } });
     expect(page.items.map((p) => p.id)).toEqual([project.id]);
   });

@@ -54,7 +54,7 @@ describe.each(testEngines())('one SQL statement per read on %s', (engine) => {
     );
     expect(statements).toBe(1);
     expect(result.projects.map((p) => p.name)).toEqual(['c', 'b']);
-    expect(result.projects[0]!.releases.map((r) => [r.semver, r.downloads, r.project.name])).toEqual([
+    expect(result.projects[0]!.releases.map((r) => [r.semver, r.downloads, r.project!.name])).toEqual([
       ['3.0.0', 3n, 'c'],
     ]);
     expect(result.projects[0]!.tags.map((t) => t.label)).toEqual(['x', 'y']);

@@ -217,13 +217,15 @@ describe('include and result', () => {
 
     type Off = Result<S, ProjectE, { tags: false; organization: true }>;
     expectTypeOf<Off>().not.toHaveProperty('tags');
-    expectTypeOf<Off['organization']['slug']>().toEqualTypeOf<string>();
+    // a required parent may still be hidden by the caller's policy: to-one includes are nullable
+    expectTypeOf<Off['organization']>().toEqualTypeOf<Result<S, OrgE, Record<never, never>> | null>();
+    expectTypeOf<NonNullable<Off['organization']>['slug']>().toEqualTypeOf<string>();
 
     // a where on a required parent may not match it: then it is null
     type Filtered = Result<S, ProjectE, { organization: { where: { slug: 'acme' } } }>;
     expectTypeOf<Filtered['organization']>().toEqualTypeOf<Result<S, OrgE, Record<never, never>> | null>();
     type Nested = Result<S, ProjectE, { organization: { include: { projects: true } } }>;
-    expectTypeOf<Nested['organization']['projects'][number]['name']>().toEqualTypeOf<string>();
+    expectTypeOf<NonNullable<Nested['organization']>['projects'][number]['name']>().toEqualTypeOf<string>();
 
     type WithProfile = Result<S, UserE, { profile: true }>;
     expectTypeOf<WithProfile['profile']>().toEqualTypeOf<Result<
@@ -238,8 +240,8 @@ describe('include and result', () => {
     type Rel = Deep['projects'][number]['releases'][number];
     expectTypeOf<Rel['downloads']>().toEqualTypeOf<bigint>();
     expectTypeOf<Rel['releasedAt']>().toEqualTypeOf<Date | null>();
-    expectTypeOf<Rel['project']['createdAt']>().toEqualTypeOf<Date>();
-    expectTypeOf<Rel['project']>().not.toHaveProperty('releases');
+    expectTypeOf<NonNullable<Rel['project']>['createdAt']>().toEqualTypeOf<Date>();
+    expectTypeOf<NonNullable<Rel['project']>>().not.toHaveProperty('releases');
   });
 
   it('rejects unknown relations and bad nested arguments', () => {

@@ -175,18 +175,15 @@ export type Include<S extends EntityMap, E extends AnyEntity> = {
 
 type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never>;
 
+/**
+ * What an include of relation K embeds: an array for to-many relations; for to-one relations
+ * the row or null, even for a required reference, since the caller's policy may hide the
+ * parent (a public project of an organization the caller cannot read) or a `where` may not match.
+ */
 type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, A> =
   RelKind<RelationsOf<E>[K]> extends ToManyKinds
     ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>[]
-    : RelKind<RelationsOf<E>[K]> extends 'hasOne'
-      ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-      : NonNullable<RelationsOf<E>[K]['_field']> extends infer FK extends keyof FieldsOf<E>
-        ? 'null' extends FlagsOf<FieldsOf<E>[FK]>
-          ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-          : A extends { where: object } // a where that the parent does not match embeds null
-            ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null
-            : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>
-        : never;
+    : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null;
 
 /** A row of E with exactly the relations named in the include `I` embedded. */
 export type Result<S extends EntityMap, E extends AnyEntity, I> = Row<E> & {
