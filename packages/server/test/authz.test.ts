@@ -248,6 +248,14 @@ describe.each(testEngines())('authorization on %s', (engine) => {
     expect(org.projects).toHaveLength(2);
     const releases = await asB.release.list({ include: { project: true }, limit: 100 });
     expect(releases.items.some((r) => r.projectId === ids.privateA)).toBe(false);
+    // a public project of a tenant the caller cannot read: the project, yes; its organization, null
+    const open = (await app
+      .as(callers.outsider)
+      .project.get({ id: ids.publicB, include: { organization: true } })) as unknown as {
+      name: string;
+      organization: unknown;
+    };
+    expect(open).toMatchObject({ name: 'Open B', organization: null });
     // ordering by a related row's field does not probe hidden rows either
     expect(await outcome(() => asB.project.get({ id: ids.privateA, include: { releases: true } }))).toBe(
       'NOT_FOUND',
