@@ -21,6 +21,8 @@ export const configSchema = z.object({
   BODY_LIMIT: bytes.default(1024 * 1024),
   /** Most procedure calls one batched request may carry. */
   MAX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(50),
+  /** How long a verified token's caller (role, memberships) is reused, in ms; 0 checks on every request. */
+  CALLER_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   /** Sign-in attempts allowed per client address and minute (then TOO_MANY_REQUESTS). */
   SIGNIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   /** Signs keyset cursors; random per process when unset (cursors then do not survive a restart). */

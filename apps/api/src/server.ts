@@ -51,6 +51,7 @@ export async function startServer(
     : memoryCacheStore(config.CACHE_MAX_ENTRIES);
   const services = createAppServices(database, {
     cache,
+    callerCacheMs: config.CALLER_CACHE_MS,
     tokenSecret: config.JWT_SECRET ?? developmentSecret(config.DATA_DIR, 'jwt-secret'),
     tokenTtlSeconds: config.JWT_TTL_SECONDS,
     cursorSecret: config.CURSOR_SECRET ?? developmentSecret(config.DATA_DIR, 'cursor-secret'),

@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRequestContext, loadPrincipal, setPassword } from '../src/domain/auth.js';
+import { createAppServices } from '../src/domain/services.js';
 import { testEngines } from '../src/testing/index.js';
 import { testTokenSecret, useApp } from './fixtures.js';
 
@@ -335,6 +336,29 @@ describe.each(testEngines())('sign-in and tokens on %s', (engine) => {
         message,
       });
     }
+  });
+
+  it('reuses a verified caller for a while, never past the token expiry', async () => {
+    const services = createAppServices(app.database, { tokenSecret: testTokenSecret, callerCacheMs: 60_000 });
+    const { token } = await services.tokens!.issue(app.adminId);
+    const first = await app.database.counter.measure(() => createRequestContext(services, `Bearer ${token}`));
+    const again = await app.database.counter.measure(() => createRequestContext(services, `Bearer ${token}`));
+    expect([first.statements, again.statements]).toEqual([1, 0]);
+    expect(again.result.caller).toEqual(first.result.caller);
+    // a token that expires in a second is not reused after it expires, whatever the cache's lifetime
+    const key = new TextEncoder().encode(testTokenSecret);
+    const short = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(app.adminId)
+      .setIssuer('typecrud')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 1)
+      .sign(key);
+    await createRequestContext(services, `Bearer ${short}`);
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect(createRequestContext(services, `Bearer ${short}`)).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+      message: 'the token has expired',
+    });
   });
 
   it('a token of a removed user is refused', async () => {

@@ -1,5 +1,7 @@
 import { type AppSchema, type Principal, schema } from '@typecrud/shared';
+import { decodeJwt } from 'jose';
 import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import {
   authedProcedure,
@@ -42,10 +44,38 @@ export async function createRequestContext(
   const match = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (!match || !services.tokens)
     throw new CrudError('UNAUTHORIZED', 'the authorization header must be "Bearer <token>"');
-  const userId = await services.tokens.verify(match[1]!);
+  const token = match[1]!;
+  const callers = callerCaches.get(services);
+  const hit = callers?.get(token);
+  if (hit && hit.until > Date.now()) return { ...base, caller: hit.caller };
+  const userId = await services.tokens.verify(token);
   const caller = await loadPrincipal(services.database.db, userId);
   if (!caller) throw new CrudError('UNAUTHORIZED', 'the user of this token no longer exists');
+  if (callers) {
+    const { exp } = decodeJwt(token);
+    const until = Math.min(Date.now() + callers.ttlMs, (exp ?? 0) * 1000);
+    callers.set(token, { caller, until });
+  }
   return { ...base, caller };
+}
+
+interface CallerCache {
+  ttlMs: number;
+  get(token: string): { caller: Principal; until: number } | undefined;
+  set(token: string, entry: { caller: Principal; until: number }): void;
+}
+
+const callerCaches = new WeakMap<object, CallerCache>();
+
+/**
+ * Remembers, for `ttlMs`, the caller a verified token resolved to (never past the token's own
+ * expiry), so a burst of requests pays for one signature check and one membership query. A
+ * changed role or membership takes effect within `ttlMs`; 0 turns this off.
+ */
+export function cacheCallers(services: Services<AppSchema>, ttlMs: number, max = 10_000): void {
+  if (ttlMs <= 0) return;
+  const entries = new LRUCache<string, { caller: Principal; until: number }>({ max });
+  callerCaches.set(services, { ttlMs, get: (t) => entries.get(t), set: (t, e) => entries.set(t, e) });
 }
 
 /** Sets a user's password hash (the only way it is written). */

@@ -10,7 +10,7 @@ import {
   type Services,
   tableAuditSink,
 } from '../core/index.js';
-import { setPassword } from './auth.js';
+import { cacheCallers, setPassword } from './auth.js';
 
 export type AppServices = Services<AppSchema>;
 
@@ -40,17 +40,21 @@ export interface AppServicesOptions {
   tokenTtlSeconds?: number;
   cursorSecret?: string | undefined;
   production?: boolean;
+  /** How long a verified token's caller (role, memberships) is reused, in ms; 0 (default) checks every request. */
+  callerCacheMs?: number;
   /** Where cached reads go (entities with a `cache` TTL); none when absent. */
   cache?: CacheStore | undefined;
 }
 
 /** The demo app's services: its schema with its policies, hooks, audit log and sign-in. */
 export function createAppServices(database: Database, options: AppServicesOptions): AppServices {
-  return createServices(schema, database, {
+  const services = createServices(schema, database, {
     policies,
     ...common(options),
     tokens: createTokenService({ secret: options.tokenSecret, ttlSeconds: options.tokenTtlSeconds ?? 3600 }),
   });
+  cacheCallers(services, options.callerCacheMs ?? 0);
+  return services;
 }
 
 /**
