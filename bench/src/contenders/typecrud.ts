@@ -1,4 +1,4 @@
-import { buildApp } from '@typecrud/api';
+import { buildApp, loadConfig } from '@typecrud/api';
 import * as server from '@typecrud/server';
 import { schema } from '@typecrud/shared';
 import { fullSeed, poolSize } from '../config.js';
@@ -13,7 +13,7 @@ type AnyServices = Parameters<typeof buildApp>[0]['services'];
 interface AuthExports {
   createAppServices?: (
     database: Database,
-    options: { tokenSecret: string; production?: boolean },
+    options: { tokenSecret: string; production?: boolean; callerCacheMs?: number; cache?: unknown },
   ) => AnyServices;
   createSystemServices?: (database: Database, options?: { production?: boolean }) => AnyServices;
   ensureAdmin?: (
@@ -32,9 +32,13 @@ async function appServices(
 ): Promise<{ services: AnyServices; headers: Record<string, string> }> {
   const auth = server as unknown as AuthExports;
   if (auth.createAppServices && auth.createSystemServices && auth.ensureAdmin) {
+    // as apps/api's server.ts builds them with its default configuration
+    const defaults = loadConfig({});
     const services = auth.createAppServices(database, {
       tokenSecret: benchTokenSecret,
       production: true,
+      callerCacheMs: defaults.CALLER_CACHE_MS,
+      cache: server.memoryCacheStore(defaults.CACHE_MAX_ENTRIES),
     });
     const admin = await auth.ensureAdmin(auth.createSystemServices(database), benchAdmin);
     const tokens = (services as unknown as { tokens: { issue(id: string): Promise<{ token: string }> } })
