@@ -11,7 +11,7 @@ describe('FilterBar', () => {
       <FilterBar specs={filterSpecs(entityOf('release')!)} value={{}} onApply={() => {}} />,
     );
     // text: contains
-    expect(screen.getByRole('searchbox', { name: 'Semver' })).toBeTruthy();
+    expect(screen.getByRole('searchbox', { name: 'Semver' }).getAttribute('placeholder')).toBe('contains…');
     // enum: a select of its values
     const status = screen.getByRole('combobox', { name: 'Status' }) as HTMLSelectElement;
     expect([...status.options].map((o) => o.value)).toEqual([

@@ -15,11 +15,12 @@ const fieldError = (name: string) => {
 describe('generated create form', () => {
   it('renders a field per create-schema key, with the override for tag colours', () => {
     renderWithProviders(<FormPage entity={entityOf('tag')!} search="" />);
-    expect(screen.getByRole('heading', { name: 'New tag' })).toBeTruthy();
+    expect(screen.getByRole('heading', { name: 'New tag' }).tagName).toBe('H1');
     expect(screen.getByLabelText(label('Label')).getAttribute('type')).toBe('text');
     // the registry's custom field: a colour picker beside the text input
     expect(screen.getByLabelText('Pick a colour').getAttribute('type')).toBe('color');
-    expect(screen.getByRole('combobox', { name: 'Projects' })).toBeTruthy();
+    // the many-to-many relation: a searchable multi picker
+    expect(screen.getByRole('combobox', { name: 'Projects' }).getAttribute('aria-autocomplete')).toBe('list');
   });
 
   it("shows the schema's messages beside the fields before submitting, and none once fixed", () => {

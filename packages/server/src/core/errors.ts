@@ -146,7 +146,11 @@ const mappers: Record<PgCode, Mapper> = {
  * Turns whatever a manager threw into an API error: typecrud and tRPC errors pass through,
  * database errors are mapped by code, anything else is INTERNAL_SERVER_ERROR (its message stays on the server).
  */
-export function toApiError(e: unknown, entity: string, constraints?: Map<string, ConstraintInfo>): TRPCError {
+export function toApiError(
+  e: unknown,
+  entity: string,
+  constraints?: ReadonlyMap<string, ConstraintInfo>,
+): TRPCError {
   if (e instanceof TRPCError) return e;
   if (isDatabaseError(e)) {
     const mapper = mappers[e.code as PgCode];

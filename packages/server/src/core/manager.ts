@@ -317,7 +317,10 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
         if (w.disconnect) await disconnectIds(db, rel, id, w.disconnect as string[]);
         if (w.connect) await connectIds(db, caller, rel, id, w.connect as string[], [...at, 'connect']);
       } else if (rel.kind === 'hasOne' && w.create) {
-        const child = options.managerOf?.(rel.target) ?? createManager(s, rel.target, options);
+        // the child entity's manager (its own hooks); without one, a plain manager with no hooks,
+        // never this entity's
+        const child =
+          options.managerOf?.(rel.target) ?? createManager(s, rel.target, { ...options, hooks: undefined });
         await child.create({ db, caller }, { ...(w.create as Data), [rel.field!]: id } as never);
       }
     }
@@ -432,11 +435,13 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
   const setFields = (fields: Data) =>
     Object.entries(fields).map(([k, v]) => sql`${sql.id(column(k))} = ${value(k, v)}`);
 
+  /** Updates row `id` under the `action` rule and records it in the audit log as `recorded`. */
   async function updateOne(
     db: Executor,
     caller: Caller | null,
     id: string,
     action: Action,
+    recorded: AuditRecord['action'],
     set: Sql[],
     conds: Sql[],
     fields: string[],
@@ -450,17 +455,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       fields,
     );
     if (!rows[0]) return explainMiss(db, caller, id, action, expectedVersion);
-    await recordUpdates(
-      db,
-      caller,
-      rows,
-      fields,
-      action === 'archive'
-        ? fields.length && rows[0].archivedAt === null
-          ? 'restore'
-          : 'archive'
-        : 'update',
-    );
+    await recordUpdates(db, caller, rows, fields, recorded);
     return rows[0];
   }
 
@@ -610,6 +605,7 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
           ctx.caller,
           input.id,
           'update',
+          'update',
           [...setFields(fields), ...systemSets(ctx.caller)],
           conds,
           Object.keys(fields),
@@ -693,7 +689,9 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
           sql`"archived_at" = coalesce(${ref(t0, 'archived_at')}, now())`,
           ...systemSets(ctx.caller),
         ];
-        return decode(await updateOne(db, ctx.caller, input.id, 'archive', set, [], ['archivedAt']));
+        return decode(
+          await updateOne(db, ctx.caller, input.id, 'archive', 'archive', set, [], ['archivedAt']),
+        );
       });
     },
 
@@ -701,7 +699,9 @@ export function createManager<S extends EntityMap, E extends AnyEntity>(
       requireArchive();
       return inTransaction(ctx.db, async (db) => {
         const set = [sql`"archived_at" = null`, ...systemSets(ctx.caller)];
-        return decode(await updateOne(db, ctx.caller, input.id, 'archive', set, [], ['archivedAt']));
+        return decode(
+          await updateOne(db, ctx.caller, input.id, 'archive', 'restore', set, [], ['archivedAt']),
+        );
       });
     },
 

@@ -56,7 +56,7 @@ function unwrap(error: TRPCError): unknown {
 const crud = t.middleware(async ({ ctx, next, type, path }) => {
   const entity = path.split('.')[0] ?? path;
   const map = (e: unknown) => {
-    const mapped = toApiError(e, entity, ctx.services.constraints as Map<string, never>);
+    const mapped = toApiError(e, entity, ctx.services.constraints);
     if (mapped.code === 'INTERNAL_SERVER_ERROR' && mapped.cause && !ctx.services.production) {
       // outside production, keep the cause's message for the developer
       return new TRPCError({
