@@ -1,12 +1,12 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-/** Where `pnpm dev` sends API calls: the API's own port (`pnpm start` serves on 3000). */
-const api = process.env.API_URL ?? 'http://127.0.0.1:3000';
+/** Where `pnpm dev` sends API calls: API_URL, else the API's own PORT (default 3000, as `pnpm start`). */
+const api = process.env.API_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`;
 
 export default defineConfig({
   plugins: [react()],
-  // One bundle for the whole app (react, tRPC, zod and the shared schema): ~450 kB, ~135 kB gzipped.
-  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 700 },
+  // No source maps in the build: what the API serves is public (`pnpm dev` has them).
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 700 },
   server: { host: '127.0.0.1', port: 5173, proxy: { '/trpc': api, '/health': api } },
 });

@@ -1,5 +1,9 @@
-/** Where the benchmark's PostgreSQL database lives; a dedicated database, dropped and seeded per run. */
-export const adminUrl = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The PostgreSQL server the benchmark's database lives on (a dedicated database, dropped and seeded
+ * per run): BENCH_ADMIN_URL, else the tests' TEST_DATABASE_URL, else the local default.
+ */
+export const configuredAdminUrl = process.env.BENCH_ADMIN_URL ?? process.env.TEST_DATABASE_URL;
+export const adminUrl = configuredAdminUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const benchDatabase = process.env.BENCH_DATABASE ?? 'typecrud_bench';
 export const benchUrl = (database = benchDatabase) => adminUrl.replace(/\/[^/]*$/, `/${database}`);
 

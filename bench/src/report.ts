@@ -56,7 +56,7 @@ export const skippedPeers = [
   {
     name: 'Prisma 7 (prisma 7.10.1, @prisma/client 7.10.0, @prisma/adapter-pg 7.10.1)',
     reason:
-      'installs (its build scripts blocked by pnpm), but `prisma generate` cannot run offline: the CLI lists `generate` among the ' +
+      "not installed (pnpm-workspace.yaml overrides drop it from drizzle-orm's optional peers): `prisma generate` cannot run offline: the CLI lists `generate` among the " +
       'commands that call ensureNeededBinariesExist, which fetches the schema-engine binary from binaries.prisma.sh ' +
       "(getaddrinfo ENOTFOUND here); @prisma/engines' postinstall downloads the same binary.",
   },

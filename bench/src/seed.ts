@@ -1,5 +1,5 @@
+import { schema } from '@typecrud/demo';
 import { createSchemaTables, type Executor, openDatabase } from '@typecrud/server';
-import { schema } from '@typecrud/shared';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { adminUrl, benchNote, type SeedSize } from './config.js';

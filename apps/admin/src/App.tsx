@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { useAuthApi } from './api/trpc.js';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { createAdminClient, useAuthApi } from './api/trpc.js';
 import { clearSession, getSession, subscribeSession } from './auth/session.js';
 import { NotFoundPage } from './components/ErrorView.js';
 import { entityNames, entityOf, pluralTitle } from './model/entities.js';
@@ -57,6 +57,11 @@ function Shell() {
   const mainRef = useRef<HTMLElement>(null);
   const current = matchRoute(pathname);
   const currentEntity = 'entity' in current ? current.entity : undefined;
+  // on a narrow screen the sidebar hides behind a menu button; moving to a page closes it
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => {
+    if (pathname) setMenuOpen(false);
+  }, [pathname]);
 
   // A new page moves focus to its heading, so keyboard and screen-reader users start there.
   useEffect(() => {
@@ -64,22 +69,40 @@ function Shell() {
   }, [pathname]);
 
   const user = me ?? session?.user;
+  // the session ends here at once, and on the server (its tokens refused everywhere) in the background
+  const signOut = () => {
+    const token = session?.token;
+    clearSession();
+    if (token)
+      createAdminClient(() => token)
+        .auth.signOut.mutate()
+        .catch(() => {});
+  };
   return (
     <div className="layout">
       <a className="skip" href="#main">
         Skip to content
       </a>
       <header className="topbar">
+        <button
+          type="button"
+          className="menu-toggle"
+          aria-expanded={menuOpen}
+          aria-controls="entity-nav"
+          onClick={() => setMenuOpen((o) => !o)}
+        >
+          Menu
+        </button>
         <Link to={paths.home()} className="brand">
           typecrud admin
         </Link>
         <span className="spacer" />
         {user && <span className="muted">{user.displayName ?? user.email}</span>}
-        <button type="button" onClick={() => clearSession()}>
+        <button type="button" onClick={signOut}>
           Sign out
         </button>
       </header>
-      <nav className="sidebar" aria-label="Entities">
+      <nav id="entity-nav" className={menuOpen ? 'sidebar open' : 'sidebar'} aria-label="Entities">
         <ul>
           {entityNames.map((name) => (
             <li key={name}>

@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
 import { createAdminClient, TRPCProvider } from './api/trpc.js';
-import { clearSession, getToken, subscribeSession } from './auth/session.js';
+import { clearSession, getToken, sessionToken, subscribeSession } from './auth/session.js';
 import { describeError } from './model/errors.js';
 import './styles.css';
 
@@ -24,7 +24,11 @@ const queryClient = new QueryClient({
     },
   },
 });
-const trpcClient = createAdminClient(getToken);
+// renewals go through a client of their own, which sends no (possibly expired) access token
+const renewals = createAdminClient(() => null);
+const trpcClient = createAdminClient(
+  sessionToken((refreshToken) => renewals.auth.refresh.mutate({ refreshToken })),
+);
 // Signing out forgets every cached read, so the next user never sees the last one's rows.
 subscribeSession(() => {
   if (!getToken()) queryClient.clear();

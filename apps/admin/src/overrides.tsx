@@ -98,6 +98,7 @@ export const overrides: Record<string, EntityOverrides> = {
     },
   },
   auditEntry: { router: 'audit', readOnly: true, cells: { entityId: AuditSubject } },
+  session: { readOnly: true },
   project: { columns: ['name', 'organizationId', 'isPublic'] },
   tag: { cells: { color: ColorSwatch }, fields: { color: ColorField } },
 };

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { join, relative } from 'node:path';
+import { schema } from '@typecrud/demo';
 import {
   checkDrift,
   type Database,
@@ -13,9 +14,9 @@ import {
   type Renames,
   withMigratedScratch,
 } from '@typecrud/server';
-import { schema } from '@typecrud/shared';
 import { Command, InvalidArgumentError } from 'commander';
 import { type Config, ConfigError, loadConfig } from './config.js';
+import { lockDataDir } from './data-lock.js';
 import { assertReachable, databaseLocation, defaultMigrationsDir, seedDatabase } from './prepare-database.js';
 import { startServer, stopOnSignals } from './server.js';
 
@@ -25,16 +26,22 @@ const shown = (path: string) => relative(process.cwd(), path) || '.';
 /** Opens the configured database, checks that it answers, runs `fn`, closes it. */
 async function withDatabase<T>(fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: join(config.DATA_DIR, 'pglite'),
-    poolSize: 2,
-  });
+  // refused while a server (or another command) has the embedded database open
+  const unlock = config.DATABASE_URL ? () => {} : lockDataDir(config.DATA_DIR);
   try {
-    await assertReachable(database, config);
-    return await fn(database, config);
+    const database = await openDatabase({
+      url: config.DATABASE_URL,
+      dataDir: join(config.DATA_DIR, 'pglite'),
+      poolSize: 2,
+    });
+    try {
+      await assertReachable(database, config);
+      return await fn(database, config);
+    } finally {
+      await database.close();
+    }
   } finally {
-    await database.close();
+    unlock();
   }
 }
 

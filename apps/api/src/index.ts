@@ -1,5 +1,6 @@
 export { type AppOptions, type AppServices, buildApp } from './app.js';
 export { type Config, ConfigError, configSchema, loadConfig } from './config.js';
+export { DatabaseInUseError, lockDataDir } from './data-lock.js';
 export {
   DatabaseUnreachableError,
   defaultMigrationsDir,

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createSystemServices, type Database, ensureAdmin, migrateUp, seedDemo } from '@typecrud/server';
+import { createSystemServices, ensureAdmin, seedDemo } from '@typecrud/demo/server';
+import { type Database, migrateUp } from '@typecrud/server';
 import { sql } from 'kysely';
 import type { Config } from './config.js';
 

@@ -1,3 +1,4 @@
+import { schema } from '@typecrud/demo';
 import {
   checkDrift,
   dropAllTables,
@@ -8,7 +9,6 @@ import {
   migrationStatus,
 } from '@typecrud/server';
 import { openTestDatabase, type TestDatabase, testEngines } from '@typecrud/server/testing';
-import { schema } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';

@@ -47,14 +47,17 @@ export async function seedThroughApi(api: Api, options: SeedOptions): Promise<Se
         properties: { seeded: true, batch: i % 5 },
         tags: { connect: tagIds.filter((_t, k) => (i + k) % 2 === 0) },
       });
-      const releases = await api.release.createMany.mutate(
-        Array.from({ length: options.releasesPerProject }, (_r, k) => ({
-          projectId: project.id,
-          semver: `0.${k + 1}.0`,
-          status: k + 1 < options.releasesPerProject ? ('published' as const) : ('draft' as const),
-          downloads: BigInt((k + 1) * 100),
-        })),
-      );
+      const releases =
+        options.releasesPerProject === 0
+          ? { count: 0 }
+          : await api.release.createMany.mutate(
+              Array.from({ length: options.releasesPerProject }, (_r, k) => ({
+                projectId: project.id,
+                semver: `0.${k + 1}.0`,
+                status: k + 1 < options.releasesPerProject ? ('published' as const) : ('draft' as const),
+                downloads: BigInt((k + 1) * 100),
+              })),
+            );
       createdProjects++;
       createdReleases += releases.count;
     }

@@ -1,56 +1,40 @@
 import { buildApp, loadConfig } from '@typecrud/api';
+import {
+  type AppServices,
+  createAppServices,
+  createSystemServices,
+  ensureAdmin,
+  startSession,
+} from '@typecrud/demo/server';
 import * as server from '@typecrud/server';
-import { schema } from '@typecrud/shared';
 import { fullSeed, poolSize } from '../config.js';
 import { seedDatabase } from '../seed.js';
 import type { ContenderOptions, RunningContender } from './contender.js';
 import { benchAdmin, benchTokenSecret } from './handwritten/auth.js';
 
 type Database = Awaited<ReturnType<typeof server.openDatabase>>;
-type AnyServices = Parameters<typeof buildApp>[0]['services'];
-
-/** The app's optional sign-in layer, looked up by name so the bench follows the app as it grows. */
-interface AuthExports {
-  createAppServices?: (
-    database: Database,
-    options: { tokenSecret: string; production?: boolean; callerCacheMs?: number; cache?: unknown },
-  ) => AnyServices;
-  createSystemServices?: (database: Database, options?: { production?: boolean }) => AnyServices;
-  ensureAdmin?: (
-    services: AnyServices,
-    account: { email: string; password: string },
-  ) => Promise<{ id: string }>;
-}
 
 /**
- * The app's services as a production server builds them. When the app signs users in, the bench
- * calls as a superadmin (its policies allow every row: the same rows the hand-written routers read)
- * with a real bearer token, verified on every request.
+ * The app's services as a production server builds them (apps/api's server.ts with its default
+ * configuration). The bench calls as a superadmin (its policies allow every row: the same rows the
+ * hand-written routers read) with a real bearer token, verified on every request.
  */
 async function appServices(
   database: Database,
-): Promise<{ services: AnyServices; headers: Record<string, string> }> {
-  const auth = server as unknown as AuthExports;
-  if (auth.createAppServices && auth.createSystemServices && auth.ensureAdmin) {
-    // as apps/api's server.ts builds them with its default configuration
-    const defaults = loadConfig({});
-    const services = auth.createAppServices(database, {
-      tokenSecret: benchTokenSecret,
-      production: true,
-      callerCacheMs: defaults.CALLER_CACHE_MS,
-      cache: server.memoryCacheStore(defaults.CACHE_MAX_ENTRIES),
-    });
-    const admin = await auth.ensureAdmin(auth.createSystemServices(database), benchAdmin);
-    const tokens = (services as unknown as { tokens: { issue(id: string): Promise<{ token: string }> } })
-      .tokens;
-    const { token } = await tokens.issue(admin.id);
-    return { services, headers: { authorization: `Bearer ${token}` } };
-  }
-  const options = { policies: 'unrestricted', production: true };
-  return {
-    services: server.createServices(schema, database, options as never) as unknown as AnyServices,
-    headers: {},
-  };
+): Promise<{ services: AppServices; headers: Record<string, string> }> {
+  const defaults = loadConfig({});
+  const services = createAppServices(database, {
+    tokenSecret: benchTokenSecret,
+    production: true,
+    // a run outlasts the default access lifetime; what is measured is the cost per request
+    tokenTtlSeconds: 24 * 3600,
+    // serve caches callers on PGlite or with Redis only (the bench has no Redis)
+    callerCacheMs: database.engine === 'pglite' ? defaults.CALLER_CACHE_MS : 0,
+    cache: server.memoryCacheStore(defaults.CACHE_MAX_ENTRIES),
+  });
+  const admin = await ensureAdmin(createSystemServices(database), benchAdmin);
+  const { token } = await startSession(services, admin.id);
+  return { services, headers: { authorization: `Bearer ${token}` } };
 }
 
 /** The real thing: apps/api's buildApp over the app's services, on pg (or PGlite in memory, seeded alike). */

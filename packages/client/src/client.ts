@@ -1,5 +1,12 @@
-import { createTRPCClient, httpBatchLink, type TRPCClient } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+} from '@trpc/client';
 import type { AnyRouter } from '@trpc/server';
+import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import type { TypecrudClient } from './types.js';
 
@@ -28,21 +35,40 @@ export interface ClientOptions {
  */
 export function createClient<R extends AnyRouter>(options: ClientOptions): TypecrudClient<R> {
   const base = options.url.replace(/\/+$/, '');
+  const headers = async (): Promise<HeadersInit> => {
+    const extra = typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
+    const token = typeof options.token === 'function' ? await options.token() : options.token;
+    return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
+  };
+  const baseFetch = options.fetch ?? fetch;
+  // Subscriptions (onChange) travel as Server-Sent Events; queries and mutations stay batched.
+  const subscriptions = httpSubscriptionLink({
+    url: `${base}/trpc`,
+    transformer: superjson,
+    // an EventSource that sends the same headers (the bearer token) as every other call
+    EventSource,
+    eventSourceOptions: async () => {
+      const extra = await headers();
+      return {
+        fetch: (input: string | URL | Request, init?: RequestInit) =>
+          baseFetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...extra } }),
+      };
+    },
+  } as never);
   const client: TRPCClient<R> = createTRPCClient<R>({
     links: [
-      // R is generic here, so its transformer flag is not known; superjson is what every typecrud router uses.
-      httpBatchLink<R>({
-        url: `${base}/trpc`,
-        transformer: superjson,
-        maxItems: options.maxBatchSize ?? 50,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        async headers() {
-          const extra =
-            typeof options.headers === 'function' ? await options.headers() : (options.headers ?? {});
-          const token = typeof options.token === 'function' ? await options.token() : options.token;
-          return token ? { ...extra, authorization: `Bearer ${token}` } : extra;
-        },
-      } as never),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: subscriptions,
+        // R is generic here, so its transformer flag is not known; superjson is what every typecrud router uses.
+        false: httpBatchLink<R>({
+          url: `${base}/trpc`,
+          transformer: superjson,
+          maxItems: options.maxBatchSize ?? 50,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
+          headers,
+        } as never),
+      }),
     ],
   });
   // The typed view differs only in how `get` and `list` shape results from `include`.

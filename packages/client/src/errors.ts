@@ -1,10 +1,7 @@
 import { TRPCClientError } from '@trpc/client';
+import type { ErrorShapeData, FieldIssue } from '@typecrud/shared';
 
-/** One problem with one field, as the server reported it. */
-export interface FieldIssue {
-  path: (string | number)[];
-  message: string;
-}
+export type { FieldIssue };
 
 /** What a failed call tells: the tRPC code, the message and field-level details. */
 export interface CallError {
@@ -14,12 +11,6 @@ export interface CallError {
   issues: FieldIssue[];
   fields: string[];
   currentVersion?: number;
-}
-
-interface ErrorShapeData {
-  code?: string;
-  httpStatus?: number;
-  typecrud?: { issues?: FieldIssue[]; fields?: string[]; currentVersion?: number };
 }
 
 /** The structured error of a failed call, or undefined when `e` is not one. */

@@ -1,5 +1,6 @@
-import type { AppRouter } from '@typecrud/server';
-import type { Organization, Project, Tag } from '@typecrud/shared';
+import type { Organization, Project, Tag } from '@typecrud/demo';
+import type { AppRouter } from '@typecrud/demo/server';
+import type { ChangeAction } from '@typecrud/server';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createClient } from '../src/index.js';
 
@@ -10,8 +11,8 @@ describe('client types', () => {
     const plain = api.project.get.query({ id: 'x' });
     expectTypeOf(plain).resolves.toEqualTypeOf<
       import('@typecrud/shared').Result<
-        import('@typecrud/shared').AppSchema,
-        import('@typecrud/shared').AppSchema['project'],
+        import('@typecrud/demo').AppSchema,
+        import('@typecrud/demo').AppSchema['project'],
         Record<never, never>
       >
     >();
@@ -58,6 +59,48 @@ describe('client types', () => {
     api.release.update.mutate({ id: 'x', data: { status: 'shipped' } });
   });
 
+  it('upsert takes one unique key of the entity; nested writes only on relations', () => {
+    const tag = api.tag.upsert.mutate({
+      where: { label: 'x' },
+      create: { label: 'x' },
+      update: { color: '#000000' },
+    });
+    expectTypeOf(tag).resolves.toEqualTypeOf<Tag>();
+    api.project.upsert.mutate({
+      where: { organizationId: 'o', name: 'n' },
+      create: { organizationId: 'o', name: 'n' },
+      update: { description: 'd' },
+    });
+    api.tag.upsert.mutate({
+      // @ts-expect-error a field that is not unique
+      where: { color: '#000000' },
+      create: { label: 'x' },
+      update: { color: '#000000' },
+    });
+    api.project.upsert.mutate({
+      // @ts-expect-error half of a multi-column key
+      where: { name: 'n' },
+      create: { organizationId: 'o', name: 'n' },
+      update: { description: 'd' },
+    });
+    api.project.create.mutate({
+      organizationId: 'o',
+      name: 'n',
+      releases: { create: [{ semver: '1.0.0' }] },
+      tags: { connectOrCreate: [{ where: { label: 'x' }, create: { label: 'x' } }] },
+    });
+    // @ts-expect-error a nested create of a field that is not a relation
+    api.project.create.mutate({ organizationId: 'o', name: 'n', description: { create: [] } });
+    expectTypeOf(
+      api.tag.createMany.mutate({ data: [{ label: 'x' }], skipDuplicates: true }),
+    ).resolves.toEqualTypeOf<{
+      count: number;
+      ids: string[];
+    }>();
+    // @ts-expect-error the audit log has no upsert
+    api.audit.upsert.mutate({});
+  });
+
   it('keeps custom procedures typed', () => {
     expectTypeOf(api.release.publish.mutate)
       .parameter(0)
@@ -75,5 +118,26 @@ describe('procedures that cannot apply do not exist', () => {
     api.release.connect.mutate({ id: 'x', relation: 'tags', ids: [] });
     // @ts-expect-error the audit log is read-only through the API
     api.audit.create.mutate({});
+  });
+});
+
+describe('onChange subscriptions', () => {
+  it('types the where by the entity, and the events by its row', () => {
+    api.project.onChange.subscribe(
+      { where: { name: { startsWith: 'R' } }, ids: ['x'], lastEventId: '1' },
+      {
+        onData(event) {
+          expectTypeOf(event.id).toEqualTypeOf<string>();
+          expectTypeOf(event.data.removed).toEqualTypeOf<boolean>();
+          expectTypeOf(event.data.row).toEqualTypeOf<Project | null>();
+          expectTypeOf(event.data.action).toEqualTypeOf<ChangeAction>();
+          expectTypeOf(event.data.changedFields).toEqualTypeOf<readonly string[]>();
+        },
+      },
+    );
+    // @ts-expect-error releasedAt is not a field of project
+    api.project.onChange.subscribe({ where: { releasedAt: { lt: new Date() } } }, {});
+    // @ts-expect-error ids are strings
+    api.project.onChange.subscribe({ ids: [1] }, {});
   });
 });

@@ -1,8 +1,8 @@
 import { startTestServer, type TestServer } from '@typecrud/api/testing';
-import type { AppRouter } from '@typecrud/server';
+import { type AppRouter, type SessionTokens, startSession } from '@typecrud/demo/server';
 import { testEngines } from '@typecrud/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callError, createClient, fieldErrors, type TypecrudClient } from '../src/index.js';
+import { callError, createClient, fieldErrors, refreshingToken, type TypecrudClient } from '../src/index.js';
 
 /** The error a rejected call carries, structured. */
 async function failure(call: Promise<unknown>) {
@@ -110,6 +110,32 @@ describe.each(testEngines())('the typed client over HTTP on %s', (engine) => {
     expect(badRef).toMatchObject({ code: 'BAD_REQUEST', fields: ['projectId'] });
   });
 
+  it('upserts over HTTP: one key, both branches, typed errors', async () => {
+    const org = (await api.organization.list.query({ where: { slug: 'globex' } })).items[0]!;
+    const key = { organizationId: org.id, name: 'Upserted over HTTP' };
+    const made = await api.project.upsert.mutate({ where: key, create: key, update: { description: 'u' } });
+    const again = await api.project.upsert.mutate({ where: key, create: key, update: { description: 'u' } });
+    expect([again.id, made.description, again.description, again.version]).toEqual([made.id, null, 'u', 2]);
+    const stale = await failure(
+      api.project.upsert.mutate({
+        where: key,
+        create: key,
+        update: { description: 'x' },
+        expectedVersion: 1,
+      }),
+    );
+    expect(stale).toMatchObject({ code: 'CONFLICT', currentVersion: 2, fields: ['version'] });
+    const notKey = await failure(
+      api.tag.upsert.mutate({
+        where: { color: '#000000' } as never,
+        create: { label: 'x' },
+        update: { color: '#000000' },
+      }),
+    );
+    expect(notKey).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(notKey.issues?.map((i) => i.path.join('.'))).toContain('where.color');
+  });
+
   it('enforces the page, batch and body limits', async () => {
     const big = await failure(api.project.list.query({ limit: 1000 }));
     expect(big).toMatchObject({
@@ -184,7 +210,7 @@ describe('sign-in rate limit and production errors', () => {
   });
 
   it('in production, an internal error tells nothing of SQL or stacks', async () => {
-    const { token } = await server.services.tokens!.issue(server.admin.id);
+    const { token } = await startSession(server.services, server.admin.id);
     const api = createClient<AppRouter>({ url: server.url, token });
     await server.database.db.schema.dropTable('release').execute();
     const dev = await failure(api.release.count.query()).catch((e) => e);
@@ -198,5 +224,63 @@ describe('sign-in rate limit and production errors', () => {
     expect(body).toContain('internal error');
     // only the procedure's path names anything of the server: no SQL, no table, no stack
     expect(body).not.toMatch(/relation|select|from|stack|\.ts|does not exist/);
+  });
+});
+
+describe.each(testEngines())('a session that renews its access token, on %s', (engine) => {
+  let server: TestServer;
+  let refreshes = 0;
+  beforeAll(async () => {
+    // access tokens of 2 s: every call past the first ones needs a renewed token
+    server = await startTestServer(engine, {
+      seed: true,
+      services: { tokenTtlSeconds: 2 },
+      beforeListen: (app) =>
+        app.addHook('onRequest', async (request) => {
+          if (request.url.includes('auth.refresh')) refreshes++;
+        }),
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('refreshes once for concurrent calls, keeps working past the access lifetime, and ends with the session', async () => {
+    const anonymous = createClient<AppRouter>({ url: server.url });
+    let held: SessionTokens | null = await anonymous.auth.signIn.mutate({
+      email: 'bob@acme.test',
+      password: 'demo-password',
+    });
+    const first = held.refreshToken;
+    const seen: (SessionTokens | null)[] = [];
+    const token = refreshingToken<SessionTokens>({
+      get: () => held,
+      set: (t) => {
+        held = t;
+        seen.push(t);
+      },
+      refresh: (refreshToken) => anonymous.auth.refresh.mutate({ refreshToken }),
+      earlyMs: 1000,
+    });
+    const bob = createClient<AppRouter>({ url: server.url, token });
+    expect((await bob.auth.me.query()).user.email).toBe('bob@acme.test');
+    await new Promise((r) => setTimeout(r, 2100)); // the first access token has expired
+    const before = refreshes;
+    const counts = await Promise.all([
+      bob.project.count.query({}),
+      bob.tag.count.query({}),
+      bob.auth.me.query(),
+    ]);
+    expect(counts[0]).toBeGreaterThan(0);
+    expect(refreshes - before).toBe(1);
+    expect(held?.refreshToken).not.toBe(first);
+    // the old refresh token is used up: presenting it again ends the session, renewed tokens included
+    expect(await failure(anonymous.auth.refresh.mutate({ refreshToken: first }))).toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+    expect(await failure(bob.auth.me.query())).toMatchObject({ code: 'UNAUTHORIZED' });
+    await new Promise((r) => setTimeout(r, 2100));
+    // the next renewal is refused: the session is over, and the holder is told so
+    expect(await failure(bob.auth.me.query())).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(seen.at(-1)).toBeNull();
+    expect(held).toBeNull();
   });
 });

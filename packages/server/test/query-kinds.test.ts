@@ -1,8 +1,7 @@
 import { belongsTo, defineEntity, defineSchema, f, hasMany } from '@typecrud/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices, type Manager, type ManagerContext, toApiError } from '../src/core/index.js';
-import { openTestDatabase, type TestDatabase, testEngines } from '../src/testing/index.js';
-import { expectError } from './helpers.js';
+import { expectError, openTestDatabase, type TestDatabase, testEngines } from '../src/testing/index.js';
 
 // The kinds the demo domain does not filter on: int, float and numeric, with a child to embed them.
 const gadget = defineEntity({

@@ -1,10 +1,1 @@
 export * from './core/index.js';
-export { auditActions, auditEntry } from './domain/audit-entry.js';
-export { membership, type OrgRole, orgRoles } from './domain/membership.js';
-export { organization } from './domain/organization.js';
-export { orgsWith, policies } from './domain/policies.js';
-export { project, tag } from './domain/project.js';
-export { release, releaseStatuses } from './domain/release.js';
-export { type AppSchema, schema } from './domain/schema.js';
-export type * from './domain/types.js';
-export { profile, user, userRoles } from './domain/user.js';

@@ -1,7 +1,8 @@
 import type { QueryKey, UseMutationOptions, UseQueryOptions } from '@tanstack/react-query';
 import type { TRPCClient } from '@trpc/client';
 import { createClient } from '@typecrud/client';
-import type { AppRouter } from '@typecrud/server';
+import type { AppRouter } from '@typecrud/demo/server';
+import type { DeletePreview, EntityPermissions } from '@typecrud/server';
 import type { SessionUser } from '../auth/session.js';
 import type { Row } from '../model/entities.js';
 import { overridesOf } from '../overrides.js';
@@ -14,7 +15,7 @@ export { TRPCProvider } from './context.js';
  * token read per request), against the origin that served the page (the API, or Vite's proxy in dev).
  */
 export function createAdminClient(
-  token: () => string | null,
+  token: () => string | null | Promise<string | null>,
   url = window.location.origin,
 ): TRPCClient<AppRouter> {
   return createClient<AppRouter>({ url, token }) as unknown as TRPCClient<AppRouter>;
@@ -44,16 +45,23 @@ export interface EntityProcedures {
   get: QueryProcedure<{ id: string; include?: Record<string, unknown>; withArchived?: boolean }, Row>;
   create: MutationProcedure<Record<string, unknown>, Row>;
   update: MutationProcedure<{ id: string; data: Record<string, unknown>; expectedVersion?: number }, Row>;
-  delete: MutationProcedure<{ id: string }, { id: string }>;
+  delete: MutationProcedure<{ id: string; withArchived?: boolean }, { id: string }>;
   deleteMany: MutationProcedure<{ where: Record<string, unknown> }, { count: number }>;
   archive: MutationProcedure<{ id: string }, Row>;
+  /** What deleting `ids` would remove, under the caller's rules (nothing is written). */
+  deletePreview: QueryProcedure<{ ids: string[]; withArchived?: boolean }, DeletePreview>;
+  /** What the caller may do with the entity and with each of `ids`. */
+  permissions: QueryProcedure<{ ids?: string[] }, EntityPermissions>;
   restore: MutationProcedure<{ id: string }, Row>;
   pathFilter(): { queryKey: QueryKey };
 }
 
 /** The sign-in procedures (issue 4's contract): `auth.signIn({ email, password })` and `auth.me()`. */
 export interface AuthProcedures {
-  signIn: MutationProcedure<{ email: string; password: string }, { token: string; user: SessionUser }>;
+  signIn: MutationProcedure<
+    { email: string; password: string },
+    { token: string; expiresAt: Date; refreshToken: string; user: SessionUser }
+  >;
   me: QueryProcedure<undefined, { user: SessionUser }>;
 }
 

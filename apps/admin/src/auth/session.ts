@@ -1,3 +1,5 @@
+import { refreshingToken, type SessionTokens } from '@typecrud/client';
+
 /** The signed-in user as `auth.signIn` / `auth.me` return it; the admin reads only these. */
 export interface SessionUser {
   id: string;
@@ -7,7 +9,11 @@ export interface SessionUser {
 }
 
 export interface Session {
+  /** The short-lived access token. */
   token: string;
+  /** When it expires (ISO), and the token that renews it (used once). */
+  expiresAt: string;
+  refreshToken: string;
   user: SessionUser | null;
 }
 
@@ -21,12 +27,45 @@ function read(): Session | null {
   let session: Session | null = null;
   try {
     const parsed = raw ? (JSON.parse(raw) as Session) : null;
-    session = parsed && typeof parsed.token === 'string' ? parsed : null;
+    session =
+      parsed &&
+      typeof parsed.token === 'string' &&
+      typeof parsed.refreshToken === 'string' &&
+      typeof parsed.expiresAt === 'string'
+        ? parsed
+        : null;
   } catch {
     session = null;
   }
   cached = { raw, session };
   return session;
+}
+
+/**
+ * The access token for the next request, renewed through `refresh` shortly before it expires (one
+ * renewal at a time); a refused renewal ends the session, and the sign-in page says why.
+ */
+export function sessionToken(
+  refresh: (refreshToken: string) => Promise<SessionTokens>,
+): () => Promise<string | null> {
+  return refreshingToken({
+    get: () => {
+      const s = read();
+      return s ? { token: s.token, refreshToken: s.refreshToken, expiresAt: new Date(s.expiresAt) } : null;
+    },
+    set: (next) => {
+      const s = read();
+      if (!next) clearSession('Your session has ended; please sign in again.');
+      else if (s)
+        setSession({
+          ...s,
+          token: next.token,
+          refreshToken: next.refreshToken,
+          expiresAt: new Date(next.expiresAt).toISOString(),
+        });
+    },
+    refresh,
+  });
 }
 
 /** The session of this browser tab (sessionStorage: it ends when the tab closes). */

@@ -6,6 +6,8 @@ export interface ConfirmDialogProps {
   confirmLabel: string;
   danger?: boolean;
   busy?: boolean;
+  /** The confirm button waits (e.g. for a delete preview); focus moves to it once it is enabled. */
+  disabled?: boolean;
   onConfirm(): void;
   onCancel(): void;
 }
@@ -17,6 +19,7 @@ export function ConfirmDialog({
   confirmLabel,
   danger,
   busy,
+  disabled,
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
@@ -28,6 +31,9 @@ export function ConfirmDialog({
     confirmRef.current?.focus();
     return () => previous?.focus?.();
   }, []);
+  useEffect(() => {
+    if (!disabled) confirmRef.current?.focus();
+  }, [disabled]);
   const onKeyDown = (e: React.KeyboardEvent) => {
     if (e.key === 'Escape') {
       e.preventDefault();
@@ -68,7 +74,7 @@ export function ConfirmDialog({
             type="button"
             className={danger ? 'danger' : 'primary'}
             onClick={onConfirm}
-            disabled={busy}
+            disabled={busy || disabled}
           >
             {busy ? 'Working…' : confirmLabel}
           </button>

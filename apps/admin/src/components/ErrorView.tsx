@@ -1,6 +1,8 @@
 import { describeError } from '../model/errors.js';
+import { sentence } from '../model/outcomes.js';
 import { paths } from '../model/routes.js';
 import { Link } from '../router.js';
+import { useTitle } from '../title.js';
 
 /**
  * A failed load shown where the page would be: not found, forbidden, a lost connection with a
@@ -56,6 +58,7 @@ export function ErrorView({
 }
 
 export function NotFoundPage({ message }: { message?: string }) {
+  useTitle('Not found');
   return (
     <section className="error-page" aria-labelledby="error-title">
       <h1 id="error-title" tabIndex={-1}>
@@ -76,8 +79,8 @@ export function ErrorBanner({ error, onRetry }: { error: unknown; onRetry?: () =
         {e.kind === 'connection'
           ? 'The server could not be reached.'
           : e.kind === 'forbidden'
-            ? `Not allowed: ${e.message}`
-            : e.message}
+            ? `Not allowed. ${sentence(e.message)}`
+            : sentence(e.message)}
       </span>
       {onRetry && e.kind === 'connection' && (
         <button type="button" onClick={onRetry}>

@@ -1,10 +1,5 @@
-import {
-  type AnyEntity,
-  type FieldConfig,
-  type FieldMap,
-  type ResolvedRelation,
-  schema,
-} from '@typecrud/shared';
+import { schema } from '@typecrud/demo';
+import type { AnyEntity, FieldConfig, FieldMap, ResolvedRelation } from '@typecrud/shared';
 
 /** A row as the admin handles it: every entity's rows, untyped (the admin is generic over entities). */
 export type Row = Record<string, unknown>;

@@ -63,7 +63,7 @@ describe('filters generated from the filterable fields', () => {
   });
 
   it('produces only wheres the server schema accepts', async () => {
-    const { schema } = await import('@typecrud/shared');
+    const { schema } = await import('@typecrud/demo');
     const where = whereFromFilters(release, {
       semver: '1.',
       status: 'draft',
@@ -90,7 +90,7 @@ describe('column sorting', () => {
     expect(orderTerm(project, 'organizationId', 'desc')).toEqual({ organization: { name: 'desc' } });
     expect(orderTerm(project, 'name', 'asc')).toEqual({ name: 'asc' });
     expect(isSortable(project, 'description')).toBe(false);
-    const { schema } = await import('@typecrud/shared');
+    const { schema } = await import('@typecrud/demo');
     expect(
       schema.dto('project').list.safeParse({ orderBy: [orderTerm(project, 'organizationId', 'asc')] })
         .success,

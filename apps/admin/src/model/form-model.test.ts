@@ -1,4 +1,4 @@
-import { schema } from '@typecrud/shared';
+import { schema } from '@typecrud/demo';
 import { describe, expect, it } from 'vitest';
 import {
   changedFields,

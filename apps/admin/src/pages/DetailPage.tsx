@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { AnyEntity, ResolvedRelation } from '@typecrud/shared';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { useInvalidateAll } from '../api/invalidate.js';
+import { usePermissions } from '../api/permissions.js';
 import { useEntityApi } from '../api/trpc.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { DeletePreviewView } from '../components/DeletePreview.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldValue } from '../components/FieldValue.js';
 import {
@@ -19,6 +21,7 @@ import { paths } from '../model/routes.js';
 import { encodeListState } from '../model/url-state.js';
 import { displayLabel, overridesOf } from '../overrides.js';
 import { Link, navigate } from '../router.js';
+import { useTitle } from '../title.js';
 
 const RELATED_LIMIT = 10;
 
@@ -107,6 +110,15 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
   const remove = useMutation(api.delete.mutationOptions());
   const [pending, setPending] = useState<'archive' | 'restore' | 'delete'>();
   const [failure, setFailure] = useState<unknown>();
+  const [deletable, setDeletable] = useState(false);
+  const onPreview = useCallback((ready: boolean) => setDeletable(ready), []);
+  const perms = usePermissions(entity, [id]);
+  const may = perms.row(id);
+  useTitle(
+    query.data
+      ? `${displayLabel(entity, query.data)} · ${pluralTitle(entity.name)}`
+      : pluralTitle(entity.name),
+  );
 
   if (query.isError) return <ErrorView error={query.error} onRetry={() => query.refetch()} />;
   if (!query.data) {
@@ -124,7 +136,7 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
     setFailure(undefined);
     try {
       if (action === 'delete') {
-        await remove.mutateAsync({ id });
+        await remove.mutateAsync({ id, withArchived: true });
         setPending(undefined);
         navigate(paths.list(entity.name));
         await invalidateAll();
@@ -147,19 +159,30 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
         <h1 id="page-title" tabIndex={-1}>
           {name} {archived && <span className="badge">Archived</span>}
         </h1>
-        {!overridesOf(entity.name).readOnly && (
+        {!overridesOf(entity.name).readOnly && (may.update || may.archive || may.delete) && (
           <div className="actions">
-            <Link className="button primary" to={paths.edit(entity.name, id)}>
-              Edit
-            </Link>
-            {hasArchive(entity) && (
+            {may.update && (
+              <Link className="button primary" to={paths.edit(entity.name, id)}>
+                Edit
+              </Link>
+            )}
+            {hasArchive(entity) && may.archive && (
               <button type="button" onClick={() => setPending(archived ? 'restore' : 'archive')}>
                 {archived ? 'Restore' : 'Archive'}
               </button>
             )}
-            <button type="button" className="danger" onClick={() => setPending('delete')}>
-              Delete
-            </button>
+            {may.delete && (
+              <button
+                type="button"
+                className="danger"
+                onClick={() => {
+                  setDeletable(false);
+                  setPending('delete');
+                }}
+              >
+                Delete
+              </button>
+            )}
           </div>
         )}
       </header>
@@ -186,16 +209,19 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
           confirmLabel={pending === 'delete' ? 'Delete' : pending === 'archive' ? 'Archive' : 'Restore'}
           danger={pending === 'delete'}
           busy={archive.isPending || restore.isPending || remove.isPending}
+          disabled={pending === 'delete' && !deletable}
           onCancel={() => setPending(undefined)}
           onConfirm={() => run(pending)}
         >
-          <p>
-            {pending === 'delete'
-              ? 'This cannot be undone.'
-              : pending === 'archive'
+          {pending === 'delete' ? (
+            <DeletePreviewView entity={entity} ids={[id]} withArchived onReady={onPreview} />
+          ) : (
+            <p>
+              {pending === 'archive'
                 ? 'It will be hidden from lists until restored.'
                 : 'It will show in lists again.'}
-          </p>
+            </p>
+          )}
         </ConfirmDialog>
       )}
     </section>

@@ -2,6 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { AnyEntity } from '@typecrud/shared';
 import { type FormEvent, useId, useMemo, useRef, useState } from 'react';
 import { useInvalidateAll } from '../api/invalidate.js';
+import { usePermissions } from '../api/permissions.js';
 import { useEntityApi } from '../api/trpc.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldInput, fieldId } from '../components/FieldInput.js';
@@ -21,6 +22,7 @@ import {
 import { paths } from '../model/routes.js';
 import { displayLabel } from '../overrides.js';
 import { Link, navigate } from '../router.js';
+import { useTitle } from '../title.js';
 
 /** The get input of an edit: the row with its many-to-many ids (the form sets them), archived or not. */
 function editQuery(entity: AnyEntity, id: string) {
@@ -80,6 +82,7 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
   const formRef = useRef<HTMLFormElement>(null);
   const id = row ? String(row.id) : undefined;
   const name = humanize(entity.name);
+  useTitle(mode === 'create' ? `New ${name.toLowerCase()}` : `Edit ${displayLabel(entity, row)}`);
 
   const [baseline, setBaseline] = useState<FormValues>(() => ({
     ...initialValues(specs, row),
@@ -96,6 +99,9 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
   const [conflict, setConflict] = useState<{ currentVersion?: number } | undefined>();
   const [notice, setNotice] = useState('');
 
+  const perms = usePermissions(entity, id ? [id] : []);
+  // known and refused: say so before anything is typed (a create rule that depends on the row is checked on save)
+  const refused = perms.known && (mode === 'create' ? !perms.create : !perms.row(id!).update);
   const create = useMutation(api.create.mutationOptions());
   const update = useMutation(api.update.mutationOptions());
   const saving = create.isPending || update.isPending;
@@ -226,6 +232,13 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
           {notice}
         </p>
       )}
+      {refused && (
+        <p className="banner error" role="alert">
+          {mode === 'create'
+            ? `You may not create a ${name.toLowerCase()}.`
+            : `You may not change this ${name.toLowerCase()}.`}
+        </p>
+      )}
       {failure !== undefined && (
         <ErrorBanner error={failure} onRetry={() => formRef.current?.requestSubmit()} />
       )}
@@ -255,7 +268,7 @@ function EntityForm({ entity, mode, specs, row, prefill }: EntityFormProps) {
           ))}
         {submitted && clientErrors[''] && <p className="field-error">{clientErrors['']}</p>}
         <div className="actions">
-          <button type="submit" className="primary" disabled={saving || Boolean(conflict)}>
+          <button type="submit" className="primary" disabled={saving || Boolean(conflict) || refused}>
             {saving ? 'Saving…' : mode === 'create' ? `Create ${name.toLowerCase()}` : 'Save changes'}
           </button>
           <Link className="button" to={id ? paths.detail(entity.name, id) : paths.list(entity.name)}>

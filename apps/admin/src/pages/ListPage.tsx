@@ -1,9 +1,11 @@
 import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import type { AnyEntity } from '@typecrud/shared';
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useInvalidateAll } from '../api/invalidate.js';
+import { usePermissions } from '../api/permissions.js';
 import { useEntityApi } from '../api/trpc.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { DeletePreviewView } from '../components/DeletePreview.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldValue } from '../components/FieldValue.js';
 import { FilterBar } from '../components/FilterBar.js';
@@ -18,10 +20,12 @@ import {
   type Row,
 } from '../model/entities.js';
 import { filterSpecs, whereFromFilters } from '../model/filters.js';
+import { outcomeOf, summarize } from '../model/outcomes.js';
 import { paths } from '../model/routes.js';
 import { decodeListState, encodeListState, type ListState, nextSort, pageSizes } from '../model/url-state.js';
 import { displayLabel, overridesOf } from '../overrides.js';
 import { Link, navigate } from '../router.js';
+import { useTitle } from '../title.js';
 
 type Pending = { action: 'archive' | 'restore' | 'delete'; ids: string[]; names: string[] } | undefined;
 
@@ -54,6 +58,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
   const readOnly = overridesOf(entity.name).readOnly === true;
   const archivable = hasArchive(entity) && !readOnly;
   const plural = pluralTitle(entity.name);
+  useTitle(plural);
 
   const query = useQuery({
     ...api.list.queryOptions(listInput(entity, state, columns)),
@@ -66,8 +71,10 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
 
   const archive = useMutation(api.archive.mutationOptions());
   const restore = useMutation(api.restore.mutationOptions());
-  const remove = useMutation(api.deleteMany.mutationOptions());
+  const remove = useMutation(api.delete.mutationOptions());
   const [actionError, setActionError] = useState<unknown>();
+  const [deletable, setDeletable] = useState(false);
+  const onPreview = useCallback((ready: boolean) => setDeletable(ready), []);
   const busy = archive.isPending || restore.isPending || remove.isPending;
 
   // The link column of an entity without a label field shows the row's name (or its short id).
@@ -78,16 +85,24 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
   const run = async (p: NonNullable<Pending>) => {
     setActionError(undefined);
     try {
-      if (p.action === 'delete') {
-        const { count } = await remove.mutateAsync({ where: { id: { in: p.ids } } });
+      // One mutation per row, so each row's outcome is told; the client's batch link carries them together.
+      const m = p.action === 'delete' ? remove : p.action === 'archive' ? archive : restore;
+      const settled = await Promise.allSettled(
+        p.ids.map((id) => m.mutateAsync(p.action === 'delete' ? { id, withArchived: true } : { id })),
+      );
+      const outcomes = settled.map(outcomeOf);
+      const count = outcomes.filter((o) => o === 'done').length;
+      if (count === outcomes.length) {
         setStatus(
-          `Deleted ${count} ${count === 1 ? humanize(entity.name).toLowerCase() : plural.toLowerCase()}.`,
+          p.action === 'delete'
+            ? `Deleted ${count} ${count === 1 ? humanize(entity.name).toLowerCase() : plural.toLowerCase()}.`
+            : `${p.action === 'archive' ? 'Archived' : 'Restored'} ${p.names.join(', ')}.`,
         );
+      } else if (outcomes.length === 1) {
+        setStatus('');
+        setActionError((settled[0] as PromiseRejectedResult).reason);
       } else {
-        // One mutation per row; the client's batch link carries them in a single request.
-        const m = p.action === 'archive' ? archive : restore;
-        await Promise.all(p.ids.map((id) => m.mutateAsync({ id })));
-        setStatus(`${p.action === 'archive' ? 'Archived' : 'Restored'} ${p.names.join(', ')}.`);
+        setStatus(summarize(p.action, outcomes));
       }
       setSelected(new Set());
     } catch (e) {
@@ -99,6 +114,14 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
   };
 
   const items = query.data?.items ?? [];
+  const perms = usePermissions(
+    entity,
+    items.map((r) => String(r.id)),
+  );
+  const may = (action: 'update' | 'delete' | 'archive', r: Row) => perms.row(String(r.id))[action];
+  const selectable =
+    !readOnly &&
+    Boolean(perms.entity && (perms.entity.update || perms.entity.delete || perms.entity.archive));
   const total = query.data?.total;
   const lastPage = total !== undefined ? Math.max(1, Math.ceil(total / state.size)) : undefined;
   const allSelected = items.length > 0 && items.every((r) => selected.has(String(r.id)));
@@ -110,12 +133,14 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
       return next;
     });
   const selectedRows = items.filter((r) => selected.has(String(r.id)));
-  const ask = (action: NonNullable<Pending>['action'], rows: Row[]) =>
+  const ask = (action: NonNullable<Pending>['action'], rows: Row[]) => {
+    setDeletable(false);
     setPending({
       action,
       ids: rows.map((r) => String(r.id)),
       names: rows.map((r) => displayLabel(entity, r)),
     });
+  };
   const filtered = Object.keys(state.filters).length > 0;
 
   return (
@@ -124,7 +149,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
         <h1 id="page-title" tabIndex={-1}>
           {plural}
         </h1>
-        {!readOnly && (
+        {!readOnly && perms.create && (
           <Link className="button primary" to={paths.create(entity.name)}>
             New {humanize(entity.name).toLowerCase()}
           </Link>
@@ -149,7 +174,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
           {selected.size > 0 && (
             <>
               <span>{selected.size} selected</span>
-              {archivable && selectedRows.some((r) => !r.archivedAt) && (
+              {archivable && selectedRows.some((r) => !r.archivedAt && may('archive', r)) && (
                 <button
                   type="button"
                   onClick={() =>
@@ -162,7 +187,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                   Archive selected
                 </button>
               )}
-              {archivable && selectedRows.some((r) => r.archivedAt) && (
+              {archivable && selectedRows.some((r) => r.archivedAt && may('archive', r)) && (
                 <button
                   type="button"
                   onClick={() =>
@@ -175,9 +200,11 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                   Restore selected
                 </button>
               )}
-              <button type="button" className="danger" onClick={() => ask('delete', selectedRows)}>
-                Delete selected
-              </button>
+              {selectedRows.some((r) => may('delete', r)) && (
+                <button type="button" className="danger" onClick={() => ask('delete', selectedRows)}>
+                  Delete selected
+                </button>
+              )}
             </>
           )}
         </div>
@@ -212,7 +239,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
           ) : (
             <p>
               No {plural.toLowerCase()} yet.{' '}
-              {!readOnly && (
+              {!readOnly && perms.create && (
                 <Link to={paths.create(entity.name)}>
                   Create the first {humanize(entity.name).toLowerCase()}
                 </Link>
@@ -233,7 +260,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
               </caption>
               <thead>
                 <tr>
-                  {!readOnly && (
+                  {selectable && (
                     <th className="select">
                       <input
                         type="checkbox"
@@ -284,7 +311,7 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                   const archived = Boolean(row.archivedAt);
                   return (
                     <tr key={id} className={archived ? 'archived' : undefined}>
-                      {!readOnly && (
+                      {selectable && (
                         <td className="select">
                           <input
                             type="checkbox"
@@ -306,10 +333,12 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                       ))}
                       {!readOnly && (
                         <td className="row-actions">
-                          <Link to={paths.edit(entity.name, id)} aria-label={`Edit ${name}`}>
-                            Edit
-                          </Link>
-                          {archivable && (
+                          {may('update', row) && (
+                            <Link to={paths.edit(entity.name, id)} aria-label={`Edit ${name}`}>
+                              Edit
+                            </Link>
+                          )}
+                          {archivable && may('archive', row) && (
                             <button
                               type="button"
                               aria-label={`${archived ? 'Restore' : 'Archive'} ${name}`}
@@ -318,14 +347,16 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
                               {archived ? 'Restore' : 'Archive'}
                             </button>
                           )}
-                          <button
-                            type="button"
-                            className="danger"
-                            aria-label={`Delete ${name}`}
-                            onClick={() => ask('delete', [row])}
-                          >
-                            Delete
-                          </button>
+                          {may('delete', row) && (
+                            <button
+                              type="button"
+                              className="danger"
+                              aria-label={`Delete ${name}`}
+                              onClick={() => ask('delete', [row])}
+                            >
+                              Delete
+                            </button>
+                          )}
                         </td>
                       )}
                     </tr>
@@ -379,19 +410,21 @@ export function ListPage({ entity, search }: { entity: AnyEntity; search: string
           }
           danger={pending.action === 'delete'}
           busy={busy}
+          disabled={pending.action === 'delete' && !deletable}
           onCancel={() => setPending(undefined)}
           onConfirm={() => run(pending)}
         >
           {pending.action === 'delete' ? (
-            <p>
-              This cannot be undone.{archivable ? ' Archive instead to hide rows you may want back.' : ''}
-            </p>
+            <>
+              <DeletePreviewView entity={entity} ids={pending.ids} withArchived onReady={onPreview} />
+              {archivable && <p className="muted">Archive instead to hide rows you may want back.</p>}
+            </>
           ) : pending.action === 'archive' ? (
             <p>Archived rows are hidden from lists until restored.</p>
           ) : (
             <p>Restored rows show in lists again.</p>
           )}
-          {pending.ids.length > 1 && (
+          {pending.ids.length > 1 && pending.action !== 'delete' && (
             <ul>
               {pending.names.slice(0, 8).map((n, i) => (
                 <li key={pending.ids[i]}>{n}</li>

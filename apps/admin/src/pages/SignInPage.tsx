@@ -5,9 +5,11 @@ import { setSession, takeSignOutReason } from '../auth/session.js';
 import { describeError } from '../model/errors.js';
 import { paths } from '../model/routes.js';
 import { navigate } from '../router.js';
+import { useTitle } from '../title.js';
 
 /** The only page a signed-out visitor sees; after signing in they land on the page they asked for. */
 export function SignInPage() {
+  useTitle('Sign in');
   const auth = useAuthApi();
   const id = useId();
   const [email, setEmail] = useState('');
@@ -20,8 +22,11 @@ export function SignInPage() {
     e.preventDefault();
     setError(undefined);
     try {
-      const { token, user } = await signIn.mutateAsync({ email: email.trim(), password });
-      setSession({ token, user });
+      const { token, expiresAt, refreshToken, user } = await signIn.mutateAsync({
+        email: email.trim(),
+        password,
+      });
+      setSession({ token, expiresAt: new Date(expiresAt).toISOString(), refreshToken, user });
       if (window.location.pathname === paths.signIn()) navigate(paths.home(), { replace: true });
     } catch (err) {
       const d = describeError(err);

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { AnyEntity, EntityMap, FieldMap, Principal, Schema } from '@typecrud/shared';
+import type { AnyEntity, AnySchema, FieldMap, Principal } from '@typecrud/shared';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import superjson from 'superjson';
-import type { Executor } from './transaction.js';
+import type { Executor } from './database.js';
 
 /**
  * Where cached reads live. Invalidation is by generation: every entity has a counter that
@@ -37,7 +37,15 @@ export function memoryCacheStore(maxEntries = 10_000): CacheStore {
 
 /** A Redis store shared by every API instance: GET/SET EX for values, MGET/INCR for generations. */
 export function redisCacheStore(url: string, prefix = 'typecrud:'): CacheStore {
-  const redis = new Redis(url, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  const redis = new Redis(url, {
+    lazyConnect: false,
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    // a command Redis does not answer in time fails, and the read goes to the database
+    commandTimeout: 1000,
+  });
+  // connection errors are reported through the failed commands; without a listener ioredis prints each
+  redis.on('error', () => {});
   const gen = (e: string) => `${prefix}gen:${e}`;
   return {
     get: async (key) => (await redis.get(prefix + key)) ?? undefined,
@@ -52,7 +60,9 @@ export function redisCacheStore(url: string, prefix = 'typecrud:'): CacheStore {
       await pipeline.exec();
     },
     close: async () => {
-      await redis.quit();
+      // a Redis that is gone cannot be told goodbye: drop the connection instead of waiting on it
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }
@@ -70,6 +80,11 @@ export interface ReadCache {
   ): Promise<T>;
   /** Marks the entities a write changed (and those its cascades change) once its transaction commits. */
   changed(db: Executor, entity: AnyEntity, extra?: readonly string[]): Promise<void>;
+  /**
+   * Bumps the generations of the entities stored in `tables` (and of those their cascades change):
+   * what a committed transaction's triggers recorded, raw SQL writes included.
+   */
+  tablesChanged(tables: readonly string[]): Promise<void>;
   readonly store: CacheStore;
 }
 
@@ -77,7 +92,7 @@ const digest = (v: unknown) =>
   createHash('sha256').update(superjson.stringify(v)).digest('base64url').slice(0, 22);
 
 /** Entities whose rows a delete or update of `entity` can change through cascades and set-null. */
-function dependents(schema: Schema<EntityMap>): Map<string, string[]> {
+function dependents(schema: AnySchema): Map<string, string[]> {
   const direct = new Map<string, Set<string>>();
   for (const e of Object.values(schema.entities)) {
     for (const field of Object.values(e.fields as FieldMap)) {
@@ -132,8 +147,11 @@ export function trackCommit(db: Executor): () => Promise<void> {
   };
 }
 
-export function createReadCache(schema: Schema<EntityMap>, store: CacheStore): ReadCache {
+export function createReadCache(schema: AnySchema, store: CacheStore): ReadCache {
   const deps = dependents(schema);
+  const byTable = new Map<string, string[]>();
+  for (const e of Object.values(schema.entities)) byTable.set(e.table, [e.name]);
+  for (const j of schema.joinTables) byTable.set(j.table, [j.left.entity.name, j.right.entity.name]);
   return {
     store,
     async read<T>(
@@ -147,7 +165,13 @@ export function createReadCache(schema: Schema<EntityMap>, store: CacheStore): R
       const ttl = entity.cache?.ttlSeconds ?? 0;
       if (ttl <= 0) return load();
       const names = [...new Set([entity.name, ...touched])].sort();
-      const gens = await store.generations(names);
+      // the cache is an optimization: when its store fails (Redis down), read from the database
+      let gens: number[];
+      try {
+        gens = await store.generations(names);
+      } catch {
+        return load();
+      }
       const who = caller
         ? digest([
             caller.userId,
@@ -156,15 +180,22 @@ export function createReadCache(schema: Schema<EntityMap>, store: CacheStore): R
           ])
         : 'anon';
       const key = `${entity.name}:${op}:${who}:${digest([query, names, gens])}`;
-      const hit = await store.get(key);
+      const hit = await store.get(key).catch(() => undefined);
       if (hit !== undefined) return superjson.parse<T>(hit);
       const value = await load();
-      await store.set(key, superjson.stringify(value), ttl);
+      await store.set(key, superjson.stringify(value), ttl).catch(() => {});
       return value;
     },
     changed(db, entity, extra = []) {
       const names = [...new Set([...(deps.get(entity.name) ?? [entity.name]), ...extra])];
-      return onCommit(db, () => store.bump(names));
+      // a committed write stands even when the store cannot be told; entries then expire by their TTL
+      return onCommit(db, () => store.bump(names).catch(() => {}));
+    },
+    async tablesChanged(tables) {
+      const names = new Set<string>();
+      for (const t of tables)
+        for (const e of byTable.get(t) ?? []) for (const d of deps.get(e) ?? [e]) names.add(d);
+      if (names.size) await store.bump([...names]).catch(() => {});
     },
   };
 }

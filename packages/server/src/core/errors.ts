@@ -1,22 +1,9 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
+import type { ErrorDetails, FieldIssue } from '@typecrud/shared';
 import type { ConstraintInfo } from './table-model.js';
 
-/** One problem with one part of the input, by its path (`['data', 'name']`). */
-export interface FieldIssue {
-  path: (string | number)[];
-  message: string;
-}
-
-/** The structured part of every typecrud error; it reaches the client as `error.data.typecrud`. */
-export interface ErrorDetails {
-  /** Problems with particular fields of the input. */
-  issues?: FieldIssue[];
-  /** The fields a conflict or a reference is about. */
-  fields?: string[];
-  /** For a stale version: the version the row has now. */
-  currentVersion?: number;
-}
+export type { ErrorDetails, FieldIssue };
 
 /** An error with a tRPC code and details the client can act on. */
 export class CrudError extends TRPCError {
@@ -33,6 +20,32 @@ export const notFound = (entity: string, id?: string) =>
 export const badRequest = (message: string, issues: FieldIssue[] = []) =>
   new CrudError('BAD_REQUEST', message, { issues });
 
+/** The caller's rules refuse this write (the row as it is, or as it would be). */
+export const forbidden = (message: string) => new CrudError('FORBIDDEN', message);
+
+/** A write with `expectedVersion` found the row at another version: nothing changed. */
+export const staleVersion = (entity: string, id: string, current: number, expected: number) =>
+  new CrudError(
+    'CONFLICT',
+    `${entity} ${id} was changed by someone else (version ${current}, expected ${expected})`,
+    { fields: ['version'], currentVersion: current },
+  );
+
+/**
+ * Statements abort themselves when a row fails a rule checked after the write (or a bulk
+ * limit): they cast a marked text to integer, an error (22P02) whose message carries the marker
+ * and what failed. This reads it back: `{ kind: 'rule', what: 'update' }`, or null.
+ */
+export const abortMarker = 'typecrud-abort';
+
+export function statementAbort(e: unknown): { kind: string; what: string } | null {
+  if (!isDatabaseError(e) || e.code !== pgCodes.invalidText) return null;
+  const message = (e as { message?: unknown }).message;
+  const m =
+    typeof message === 'string' ? new RegExp(`${abortMarker}:([a-z]+):([a-zA-Z]+):`).exec(message) : null;
+  return m ? { kind: m[1]!, what: m[2]! } : null;
+}
+
 /** PostgreSQL error codes typecrud maps; every other code is an internal error. */
 export const pgCodes = {
   uniqueViolation: '23505',
@@ -45,6 +58,8 @@ export const pgCodes = {
   serializationFailure: '40001',
   deadlock: '40P01',
   queryCanceled: '57014',
+  untranslatableCharacter: '22P05',
+  characterNotInRepertoire: '22021',
 } as const;
 
 type PgCode = (typeof pgCodes)[keyof typeof pgCodes];
@@ -140,7 +155,59 @@ const mappers: Record<PgCode, Mapper> = {
     new CrudError('CONFLICT', 'a concurrent change interfered; try again', {}, e),
   [pgCodes.deadlock]: (e) => new CrudError('CONFLICT', 'a concurrent change interfered; try again', {}, e),
   [pgCodes.queryCanceled]: (e) => new CrudError('TIMEOUT', 'the query took too long', {}, e),
+  [pgCodes.untranslatableCharacter]: (e) =>
+    new CrudError('BAD_REQUEST', 'a value holds a character the database cannot store', {}, e),
+  [pgCodes.characterNotInRepertoire]: (e) =>
+    new CrudError('BAD_REQUEST', 'a value holds a character the database cannot store', {}, e),
 };
+
+/**
+ * PostgreSQL codes of a database that cannot serve now: shutting down or starting up (57P01-57P03),
+ * connection exceptions (class 08), too many connections (53300).
+ */
+const unavailableCodes = /^(57P0[123]|08[0-9A-Z]{3}|53300)$/;
+/** Node socket errors of an unreachable server. */
+const socketCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+/** Errors `pg`, its pool, Kysely and PGlite raise without a code when the connection is gone. */
+const unavailableMessages =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed|Cannot use a pool after calling end|PGlite is closed|driver has already been destroyed)/;
+
+/** True when `e` says the database cannot be reached (restart, outage, closed pool): SERVICE_UNAVAILABLE, not a bug. */
+export function isUnavailable(e: unknown, depth = 0): boolean {
+  if (typeof e !== 'object' || e === null || depth > 3) return false;
+  const { code, message, errors, cause } = e as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
+  if (typeof code === 'string' && (unavailableCodes.test(code) || socketCodes.has(code))) return true;
+  if (typeof message === 'string' && unavailableMessages.test(message)) return true;
+  // an AggregateError (every address of the host refused), or a wrapped cause
+  if (Array.isArray(errors) && errors.some((x) => isUnavailable(x, depth + 1))) return true;
+  return cause !== undefined && isUnavailable(cause, depth + 1);
+}
+
+/** Seconds a client should wait before retrying when the database is unavailable (the Retry-After header). */
+export const unavailableRetryAfterSeconds = 2;
+
+/** The fixed answer to any call while the database cannot be reached: nothing of the cause reaches the client. */
+export const unavailable = (cause?: unknown) =>
+  new CrudError(
+    'SERVICE_UNAVAILABLE',
+    'the service is temporarily unavailable; try again shortly',
+    { retryAfterSeconds: unavailableRetryAfterSeconds },
+    cause,
+  );
 
 /**
  * Turns whatever a manager threw into an API error: typecrud and tRPC errors pass through,
@@ -151,10 +218,18 @@ export function toApiError(
   entity: string,
   constraints?: ReadonlyMap<string, ConstraintInfo>,
 ): TRPCError {
-  if (e instanceof TRPCError) return e;
+  if (e instanceof TRPCError) {
+    // a procedure's unexpected error wraps the database's: still an outage, not a bug
+    if (e.code === 'INTERNAL_SERVER_ERROR' && !(e instanceof CrudError) && isUnavailable(e.cause))
+      return unavailable(e.cause);
+    return e;
+  }
+  if (isUnavailable(e)) return unavailable(e);
   if (isDatabaseError(e)) {
     const mapper = mappers[e.code as PgCode];
     if (mapper) return mapper(e, e.constraint ? constraints?.get(e.constraint) : undefined, entity);
+    // any other data exception (class 22) is about a value the client sent
+    if (e.code.startsWith('22')) return new CrudError('BAD_REQUEST', 'a value is not valid', {}, e);
   }
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'internal error', cause: e });
 }

@@ -1,5 +1,4 @@
 export { createSchemaTables } from './apply-schema.js';
-export { tableAuditSink } from './audit.js';
 export * from './auth/index.js';
 export {
   type CacheStore,
@@ -22,15 +21,52 @@ export {
   type ErrorDetails,
   type FieldIssue,
   isDatabaseError,
+  isUnavailable,
   pgCodes,
+  staleVersion,
   toApiError,
+  unavailable,
+  unavailableRetryAfterSeconds,
 } from './errors.js';
-export { type AuditRecord, type AuditSink, defineHooks, type EntityHooks, type Hooks } from './hooks.js';
+export {
+  type Change,
+  defineHooks,
+  type EntityHooks,
+  type Hooks,
+  type LinkChange,
+  type RowsArgs,
+} from './hooks.js';
+export { type ChangeAction, LiveHub, type LiveOptions, type OutboxEvent } from './live/hub.js';
+export { diffOutbox, outboxDdl, outboxTable } from './live/outbox.js';
+export type { ChangeEvent, OnChangeInput } from './live/subscribe.js';
 export { type Caller, createManager, type Manager, type ManagerContext } from './manager.js';
 export * from './migrations/index.js';
+export type { EntityPermissions, RowPermissions } from './operations/permissions.js';
+export type { DeleteEffect, DeletePreview, LabelledRow } from './operations/preview.js';
 export { type CursorCodec, createCursorCodec } from './query/cursor.js';
 export type { Sql } from './query/entity-meta.js';
 export { QueryCounter } from './query-counter.js';
+export {
+  createRestApi,
+  type HttpMethod,
+  type JsonSchema,
+  type OpenApiDocument,
+  type Problem,
+  problem,
+  problemContentType,
+  problemOf,
+  problemResponse,
+  type RestApi,
+  type RestApiOptions,
+  type RestProcedureRoute,
+  type RestRequest,
+  type RestResponse,
+  type RestRoute,
+  type RouteKind,
+  resourcePath,
+  revive,
+  toJson,
+} from './rest/index.js';
 export { crudProcedures, type EntityMarker, type GetOutput, type ListOutput } from './router.js';
 export {
   createServices,
@@ -48,11 +84,19 @@ export {
   type TableModel,
   tableModels,
 } from './table-model.js';
-export { type Executor, inTransaction } from './transaction.js';
+export { type Executor, inTransaction, type TransactionOptions } from './transaction.js';
+export {
+  actorSetting,
+  changedSetting,
+  type FunctionModel,
+  functionModels,
+  isAudited,
+  type TriggerModel,
+} from './triggers.js';
 export {
   authedProcedure,
   createCallerFactory,
-  type ErrorData,
+  describeError,
   middleware,
   procedure,
   router,

@@ -1,9 +1,12 @@
 import type { AnyEntity, EntityMap, Policies, Schema } from '@typecrud/shared';
 import type { TokenService } from './auth/tokens.js';
-import { type CacheStore, createReadCache } from './cache.js';
+import { type CacheStore, createReadCache, type ReadCache } from './cache.js';
+import type { Caller } from './context.js';
 import type { Database } from './database.js';
-import type { AuditSink, Hooks } from './hooks.js';
-import { type Caller, createManager, type Manager } from './manager.js';
+import type { Hooks } from './hooks.js';
+import { LiveHub, type LiveOptions } from './live/hub.js';
+import { type Manager, managerOf } from './manager.js';
+import { createScope, type EntityScope } from './operations/scope.js';
 import { type CursorCodec, createCursorCodec } from './query/cursor.js';
 import { type ConstraintInfo, constraintIndex } from './table-model.js';
 import type { Executor } from './transaction.js';
@@ -18,6 +21,10 @@ export interface ServicesBase {
   readonly production: boolean;
   /** Issues and verifies bearer tokens, when the app signs users in. */
   readonly tokens?: TokenService | undefined;
+  /** The read cache, when configured: custom procedures' raw SQL writes reach it through the triggers. */
+  readonly cache?: ReadCache | undefined;
+  /** Change events: the outbox reader behind every `onChange` subscription (absent when turned off). */
+  readonly live?: LiveHub | undefined;
 }
 
 /** Everything a request needs, built once at start-up. */
@@ -38,14 +45,16 @@ export interface ServicesOptions<S extends EntityMap> {
    */
   policies: Policies<S> | 'unrestricted';
   hooks?: Hooks<S> | undefined;
-  /** Where audit records go; none are written when absent. */
-  audit?: AuditSink | undefined;
   /** Signs keyset cursors; a random one per process when absent (cursors then die with it). */
   cursorSecret?: string | undefined;
   production?: boolean | undefined;
   tokens?: TokenService | undefined;
   /** Caches reads of entities that declare a TTL (a memory store, or Redis shared by instances). */
   cache?: CacheStore | undefined;
+  /** Most rows one read may return, embedded ones counted (10,000 by default); more is BAD_REQUEST. */
+  maxResponseRows?: number | undefined;
+  /** Change events (retention, subscription limits); `false` turns `onChange` off. */
+  live?: LiveOptions | false | undefined;
 }
 
 export function createServices<S extends EntityMap>(
@@ -64,28 +73,31 @@ export function createServices<S extends EntityMap>(
     }
   }
   const managers: Record<string, Manager<EntityMap, AnyEntity>> = {};
-  const managerOf = (entity: AnyEntity) => managers[entity.name]!;
-  const cache = options.cache
-    ? createReadCache(schema as unknown as Schema<EntityMap>, options.cache)
-    : undefined;
+  const scopes = new Map<string, EntityScope>();
+  const scopeOf = (entity: AnyEntity) => scopes.get(entity.name)!;
+  const cache = options.cache ? createReadCache(schema, options.cache) : undefined;
   for (const entity of Object.values(schema.entities)) {
-    managers[entity.name] = createManager(schema as unknown as Schema<EntityMap>, entity, {
+    const scope = createScope(schema, entity, {
       cursors,
       policies,
       hooks: options.hooks?.[entity.name as keyof S & string] as never,
-      audit: options.audit,
       cache,
-      managerOf,
+      scopeOf,
+      maxResponseRows: options.maxResponseRows,
     });
+    scopes.set(entity.name, scope);
+    managers[entity.name] = managerOf(scope);
   }
   return {
     schema,
     database,
     managers: managers as unknown as Services<S>['managers'],
-    constraints: constraintIndex(schema as unknown as Schema<EntityMap>),
+    constraints: constraintIndex(schema),
     cursors,
     production: options.production ?? false,
     tokens: options.tokens,
+    cache,
+    live: options.live === false ? undefined : new LiveHub(database, options.cache, options.live ?? {}),
   };
 }
 

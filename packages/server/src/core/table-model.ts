@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { AnyEntity, EntityMap, FieldConfig, FieldMap, OnDelete, Schema } from '@typecrud/shared';
+import type { AnyEntity, AnySchema, FieldConfig, FieldMap, OnDelete } from '@typecrud/shared';
 import { snakeCase } from '@typecrud/shared';
+import {
+  createTriggerSql,
+  entityTriggers,
+  type FunctionModel,
+  functionModels,
+  joinTriggers,
+  type TriggerModel,
+} from './triggers.js';
 
 /** A column as the database should have it. */
 export interface ColumnModel {
@@ -36,7 +44,14 @@ export interface CheckModel {
 export interface IndexModel {
   readonly name: string;
   readonly columns: readonly string[];
+  /** A unique index (a unique key with a condition: `where`). */
+  readonly unique?: boolean;
+  /** Partial index: the rows it covers, as PostgreSQL prints it (`(archived_at IS NULL)`). */
+  readonly where?: string;
 }
+
+/** The condition of a unique key that ignores archived rows, as PostgreSQL prints it back. */
+export const liveRows = '(archived_at IS NULL)';
 
 /** A table as the definitions say it should be: the input of DDL generation and of migration diffs. */
 export interface TableModel {
@@ -49,6 +64,10 @@ export interface TableModel {
   readonly foreignKeys: readonly ForeignKeyModel[];
   readonly checks: readonly CheckModel[];
   readonly indexes: readonly IndexModel[];
+  /** Statement-level triggers: the audit trail and the changed-tables record. */
+  readonly triggers: readonly TriggerModel[];
+  /** The functions those triggers run (definitions only; introspection leaves this empty). */
+  readonly functions: readonly FunctionModel[];
   readonly comment?: string;
 }
 
@@ -95,7 +114,7 @@ export function sqlType(c: FieldConfig): string {
 
 const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
 
-function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
+function entityTable(schema: AnySchema, entity: AnyEntity): TableModel {
   const t = entity.table;
   const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => [name, f.config] as const);
   const principal = schema.options.principal ? schema.entity(schema.options.principal) : undefined;
@@ -116,9 +135,12 @@ function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
         fields: [field],
       });
   }
-  for (const group of entity.uniques) {
-    const cols = group.map(columnName);
-    uniques.push({ name: constraintName(t, cols, 'key'), columns: cols, fields: [...group] });
+  const partial: IndexModel[] = [];
+  for (const key of entity.uniqueKeys) {
+    const cols = key.fields.map(columnName);
+    if (key.ignoreArchived)
+      partial.push({ name: constraintName(t, cols, 'key'), columns: cols, unique: true, where: liveRows });
+    else uniques.push({ name: constraintName(t, cols, 'key'), columns: cols, fields: [...key.fields] });
   }
   const foreignKeys: ForeignKeyModel[] = [];
   for (const [field, c] of fields) {
@@ -150,12 +172,16 @@ function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
       expression: `${quoteIdent(columnName(field))} in (${c.values!.map(quoteLiteral).join(', ')})`,
     }));
   const uniqueLeads = new Set(uniques.map((u) => u.columns[0]));
-  const indexes: IndexModel[] = fields
-    .filter(([field, c]) => c.index && !uniqueLeads.has(columnName(field)))
-    .map(([field]) => ({
-      name: constraintName(t, [columnName(field)], 'idx'),
-      columns: [columnName(field)],
-    }));
+  const indexes: IndexModel[] = [
+    ...partial,
+    ...fields
+      .filter(([field, c]) => c.index && !uniqueLeads.has(columnName(field)))
+      .map(([field]) => ({
+        name: constraintName(t, [columnName(field)], 'idx'),
+        columns: [columnName(field)],
+      })),
+  ];
+  const triggers = entityTriggers(schema, entity);
   return {
     name: t,
     entity: entity.name,
@@ -165,12 +191,17 @@ function entityTable(schema: Schema<EntityMap>, entity: AnyEntity): TableModel {
     foreignKeys,
     checks,
     indexes,
+    triggers,
+    functions: functionsFor(schema, triggers),
     ...(entity.description ? { comment: entity.description } : {}),
   };
 }
 
+const functionsFor = (schema: AnySchema, triggers: readonly TriggerModel[]) =>
+  functionModels(schema).filter((f) => triggers.some((t) => t.function === f.name));
+
 /** Every table of a schema, in dependency order (referenced tables first, join tables last). */
-export function tableModels(schema: Schema<EntityMap>): TableModel[] {
+export function tableModels(schema: AnySchema): TableModel[] {
   const tables = schema.ordered.map((e) => entityTable(schema, e));
   for (const j of schema.joinTables) {
     const cols = [j.left.column, j.right.column];
@@ -201,6 +232,8 @@ export function tableModels(schema: Schema<EntityMap>): TableModel[] {
       ],
       checks: [],
       indexes: [{ name: constraintName(j.table, [j.right.column], 'idx'), columns: [j.right.column] }],
+      triggers: joinTriggers(schema, j),
+      functions: functionsFor(schema, joinTriggers(schema, j)),
     });
   }
   return tables;
@@ -221,13 +254,19 @@ export function createTableSql(t: TableModel): string[] {
   for (const u of t.uniques) lines.push(`  constraint ${q(u.name)} unique (${u.columns.map(q).join(', ')})`);
   for (const c of t.checks) lines.push(`  constraint ${q(c.name)} check (${c.expression})`);
   const out = [`create table ${q(t.name)} (\n${lines.join(',\n')}\n)`];
-  for (const i of t.indexes)
-    out.push(`create index ${q(i.name)} on ${q(t.name)} (${i.columns.map(q).join(', ')})`);
+  for (const i of t.indexes) out.push(createIndexSql(t.name, i));
   if (t.comment) out.push(`comment on table ${q(t.name)} is ${quoteLiteral(t.comment)}`);
   for (const c of t.columns) {
     if (c.comment) out.push(`comment on column ${q(t.name)}.${q(c.name)} is ${quoteLiteral(c.comment)}`);
   }
+  for (const trigger of t.triggers) out.push(createTriggerSql(t.name, trigger));
   return out;
+}
+
+/** `create [unique] index ... [where ...]`. */
+export function createIndexSql(table: string, i: IndexModel): string {
+  const q = quoteIdent;
+  return `create ${i.unique ? 'unique ' : ''}index ${q(i.name)} on ${q(table)} (${i.columns.map(q).join(', ')})${i.where ? ` where ${i.where}` : ''}`;
 }
 
 /** `alter table ... add constraint ... foreign key`, one statement per foreign key of the table. */
@@ -240,9 +279,13 @@ export function foreignKeySql(t: TableModel): string[] {
 }
 
 /** The whole schema's DDL: tables first, then foreign keys (so references may form cycles). */
-export function schemaDdl(schema: Schema<EntityMap>): string[] {
+export function schemaDdl(schema: AnySchema): string[] {
   const tables = tableModels(schema);
-  return [...tables.flatMap(createTableSql), ...tables.flatMap(foreignKeySql)];
+  return [
+    ...functionModels(schema).map((f) => f.ddl),
+    ...tables.flatMap(createTableSql),
+    ...tables.flatMap(foreignKeySql),
+  ];
 }
 
 /** What a constraint name means in terms of entity fields, for error messages. */
@@ -254,11 +297,16 @@ export interface ConstraintInfo {
   readonly references?: string;
 }
 
-export function constraintIndex(schema: Schema<EntityMap>): Map<string, ConstraintInfo> {
+export function constraintIndex(schema: AnySchema): Map<string, ConstraintInfo> {
   const out = new Map<string, ConstraintInfo>();
   for (const t of tableModels(schema)) {
     out.set(t.primaryKey.name, { table: t.name, kind: 'primaryKey', fields: ['id'] });
     for (const u of t.uniques) out.set(u.name, { table: t.name, kind: 'unique', fields: u.fields });
+    for (const i of t.indexes) {
+      if (!i.unique) continue;
+      const fields = i.columns.map((c) => t.columns.find((x) => x.name === c)?.field ?? c);
+      out.set(i.name, { table: t.name, kind: 'unique', fields });
+    }
     for (const fk of t.foreignKeys) {
       out.set(fk.name, { table: t.name, kind: 'foreignKey', fields: [fk.field], references: fk.references });
     }

@@ -7,6 +7,8 @@ import {
   type FieldFlag,
   type FieldKind,
   makeField,
+  storableJson,
+  timestampRange,
 } from './field.js';
 import type { AnyRelation } from './relation.js';
 
@@ -27,7 +29,11 @@ export interface TraitFieldMap {
     updatedBy: Field<string, 'uuid', 'system' | 'null' | 'filter'>;
   };
   properties: { properties: Field<JsonObject, 'json', 'null' | 'filter'> };
-  archive: { archivedAt: Field<Date, 'timestamp', 'system' | 'null' | 'filter' | 'sort'> };
+  archive: {
+    archivedAt: Field<Date, 'timestamp', 'system' | 'null' | 'filter' | 'sort'>;
+    /** Which archive call archived the row (hidden): restoring a row restores exactly those archived with it. */
+    archiveBatch: Field<string, 'uuid', 'system' | 'null' | 'hidden'>;
+  };
 }
 
 export interface IdField {
@@ -55,11 +61,15 @@ export interface EntityLimits {
 }
 
 /** One entity: its name, table, fields (own and from traits) and relations. */
+/** Multi-column unique keys as written: field names, or a key with options. */
+export type Uniques = readonly (readonly string[] | UniqueKeyInput)[];
+
 export interface EntityDef<
   N extends string = string,
   F extends FieldMap = FieldMap,
   Tr extends Trait = Trait,
   R extends RelationMap = RelationMap,
+  U extends Uniques = Uniques,
 > {
   readonly name: N;
   readonly table: string;
@@ -69,18 +79,30 @@ export interface EntityDef<
   readonly fields: F & TraitFields<Tr>;
   readonly relations: R;
   readonly limits: EntityLimits;
-  /** Multi-column unique constraints, by field names. */
+  /** Multi-column unique constraints, by field names (those that ignore archived rows included). */
   readonly uniques: readonly (readonly string[])[];
+  /** Every unique key with its options (`uniques` lists their fields). */
+  readonly uniqueKeys: readonly UniqueKey[];
+  /** Phantom: the multi-column uniques as written, for the unique-key types (`upsert`'s where). */
+  readonly _uniques?: U;
   /** Whether writes are recorded in the audit log (default true). */
   readonly audited: boolean;
   /** Cache reads of this entity for this long (per caller and query; writes invalidate at once). */
   readonly cache?: { readonly ttlSeconds: number };
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the widest entity, used only as a constraint
-export type AnyEntity = EntityDef<string, any, any, any>;
+// The widest entity, used only as a constraint. The second member admits an entity without traits
+// (its trait parameter is `never`, which `any` does not accept in that position).
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyEntity = EntityDef<string, any, any, any, any> | EntityDef<string, any, never, any, any>;
 
-export interface EntityInput<N extends string, F extends FieldMap, Tr extends Trait, R extends RelationMap> {
+export interface EntityInput<
+  N extends string,
+  F extends FieldMap,
+  Tr extends Trait,
+  R extends RelationMap,
+  U extends Uniques = Uniques,
+> {
   name: N;
   /** The table name; defaults to the entity name in snake_case. */
   table?: string;
@@ -89,11 +111,27 @@ export interface EntityInput<N extends string, F extends FieldMap, Tr extends Tr
   fields: F;
   relations?: R;
   limits?: Partial<EntityLimits>;
-  uniques?: readonly (readonly (keyof F & string)[])[];
+  /**
+   * Multi-column unique keys by field names: `[['organizationId', 'name']]`, or
+   * `{ fields, ignoreArchived: true }` for a key that archived rows leave free (a partial unique index).
+   */
+  uniques?: U & readonly (readonly (keyof F & string)[] | UniqueKeyInput<keyof F & string>)[];
   /** Record writes in the audit log (default true). */
   audit?: boolean;
   /** Cache get / list / count results for `ttlSeconds` (per caller and query); off by default. */
   cache?: { ttlSeconds: number };
+}
+
+/** A unique key with options. */
+export interface UniqueKeyInput<K extends string = string> {
+  readonly fields: readonly K[];
+  /** Archived rows do not count (the entity must have the archive trait): a name can be reused after archiving. */
+  readonly ignoreArchived?: boolean;
+}
+
+export interface UniqueKey {
+  readonly fields: readonly string[];
+  readonly ignoreArchived: boolean;
 }
 
 const defaultLimits: EntityLimits = { defaultLimit: 20, maxLimit: 100, maxBatch: 1000 };
@@ -104,7 +142,7 @@ function systemField<T, K extends FieldKind, F extends FieldFlag>(
   return makeField<T, K, F>({ ...baseConfig, system: true, ...config });
 }
 
-const timestamp = () => z.date();
+const timestamp = () => z.date().min(timestampRange.min).max(timestampRange.max);
 
 /** The runtime fields of each trait. */
 function traitFields(traits: ReadonlySet<Trait>): FieldMap {
@@ -154,7 +192,7 @@ function traitFields(traits: ReadonlySet<Trait>): FieldMap {
     out.properties = makeField({
       ...baseConfig,
       kind: 'json',
-      schema: z.record(z.string(), z.unknown()),
+      schema: storableJson(z.record(z.string(), z.unknown())),
       nullable: true,
       filterable: true,
     });
@@ -167,6 +205,7 @@ function traitFields(traits: ReadonlySet<Trait>): FieldMap {
       filterable: true,
       sortable: true,
     });
+    out.archiveBatch = systemField({ kind: 'uuid', schema: z.uuid(), nullable: true, hidden: true });
   }
   return out;
 }
@@ -191,7 +230,8 @@ export function defineEntity<
   F extends FieldMap,
   const Tr extends Trait = never,
   R extends RelationMap = Record<never, never>,
->(input: EntityInput<N, F, Tr, R>): EntityDef<N, F, Tr, R> {
+  const U extends Uniques = [],
+>(input: EntityInput<N, F, Tr, R, U>): EntityDef<N, F, Tr, R, U> {
   const traits = new Set<Trait>(input.traits ?? []);
   const standard = traitFields(new Set(['timestamps', 'version', 'audit', 'properties', 'archive']));
   for (const key of Object.keys(input.fields)) {
@@ -200,6 +240,17 @@ export function defineEntity<
     }
   }
   const fields = { ...traitFields(traits), ...input.fields } as F & TraitFields<Tr>;
+  const uniqueKeys: UniqueKey[] = (input.uniques ?? []).map((u) =>
+    'fields' in u
+      ? { fields: [...(u as UniqueKeyInput).fields], ignoreArchived: u.ignoreArchived === true }
+      : { fields: [...(u as readonly string[])], ignoreArchived: false },
+  );
+  for (const u of uniqueKeys) {
+    if (u.ignoreArchived && !traits.has('archive'))
+      throw new Error(
+        `entity ${input.name}: a unique key that ignores archived rows needs the archive trait`,
+      );
+  }
   return {
     name: input.name,
     table: input.table ?? snakeCase(input.name),
@@ -208,13 +259,9 @@ export function defineEntity<
     fields,
     relations: (input.relations ?? {}) as R,
     limits: { ...defaultLimits, ...input.limits },
-    uniques: input.uniques ?? [],
+    uniques: uniqueKeys.map((u) => u.fields),
+    uniqueKeys,
     audited: input.audit ?? true,
     ...(input.cache ? { cache: input.cache } : {}),
   };
-}
-
-/** The config of every field of an entity, by name. */
-export function fieldConfigs(entity: AnyEntity): [string, FieldConfig][] {
-  return Object.entries(entity.fields as FieldMap).map(([name, field]) => [name, field.config]);
 }

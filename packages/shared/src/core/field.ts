@@ -17,7 +17,16 @@ export type FieldKind =
   | 'json';
 
 /** Flags a field accumulates as its builder is called; tracked in the type so DTOs and filters follow them. */
-export type FieldFlag = 'null' | 'default' | 'filter' | 'sort' | 'list' | 'unique' | 'system' | 'hidden';
+export type FieldFlag =
+  | 'null'
+  | 'default'
+  | 'filter'
+  | 'sort'
+  | 'list'
+  | 'unique'
+  | 'system'
+  | 'hidden'
+  | 'immutable';
 
 export type OnDelete = 'cascade' | 'set null' | 'restrict' | 'no action';
 
@@ -46,6 +55,8 @@ export interface FieldConfig {
   readonly system: boolean;
   /** Hidden fields (a password hash) are stored but never read back nor accepted through the API. */
   readonly hidden: boolean;
+  /** Set on create, never changed: left out of the update DTO; an update that sends it is BAD_REQUEST. */
+  readonly immutable: boolean;
   readonly maxLength?: number;
   readonly values?: readonly string[];
   readonly precision?: readonly [number, number];
@@ -77,6 +88,8 @@ export interface Field<T = unknown, K extends FieldKind = FieldKind, F extends F
   unique(): Field<T, K, F | 'unique'>;
   /** Stored, but never returned by reads nor accepted by the DTOs: only server code writes it. */
   hidden(): Field<T, K, F | 'hidden'>;
+  /** Set on create and never changed (a row's tenant, its parent): not part of the update DTO. */
+  immutable(): Field<T, K, F | 'immutable'>;
   /** A plain b-tree index on the column. */
   index(): Field<T, K, F>;
   /** A description kept as the column comment and shown in the admin app. */
@@ -98,6 +111,7 @@ export function makeField<T, K extends FieldKind, F extends FieldFlag>(config: F
     list: () => next({ listed: true }),
     unique: () => next({ unique: true }),
     hidden: () => next({ hidden: true }),
+    immutable: () => next({ immutable: true }),
     index: () => next({ index: true }),
     describe: (text) => next({ description: text }),
   };
@@ -121,6 +135,7 @@ export const baseConfig = {
   listed: false,
   system: false,
   hidden: false,
+  immutable: false,
 } as const;
 
 export interface StringOptions {
@@ -132,14 +147,79 @@ export interface StringOptions {
   pattern?: { regex: RegExp; message: string };
 }
 
+// ---------------------------------------------------------------------------------------------
+// What the database can store: every string and JSON value a DTO accepts passes these checks,
+// so a value PostgreSQL would refuse is a BAD_REQUEST naming its field, never a database error.
+
+/** NUL (PostgreSQL text cannot hold it) and unpaired UTF-16 surrogates (no UTF-8 encoding). */
+const unstorable = new RegExp(
+  `${String.fromCharCode(0)}|[\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]`,
+);
+export const unstorableMessage = 'must not contain NUL characters or unpaired surrogates';
+
+/** True when PostgreSQL can store the string as text. */
+export const isStorableText = (value: string): boolean => !unstorable.test(value);
+
+/** A string schema refusing what the database cannot store (the base of every text-like DTO). */
+export const storableString = () => z.string().refine(isStorableText, { error: unstorableMessage });
+
+/** The path, inside a JSON value, of the first key or string the database cannot store (jsonb); undefined when all are fine. */
+export function unstorableJsonPath(value: unknown, depth = 0): (string | number)[] | undefined {
+  if (typeof value === 'string') return isStorableText(value) ? undefined : [];
+  if (typeof value !== 'object' || value === null || depth > 100) return undefined;
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  for (const [key, v] of entries) {
+    if (typeof key === 'string' && !isStorableText(key)) return [key];
+    const inner = unstorableJsonPath(v, depth + 1);
+    if (inner) return [key, ...inner];
+  }
+  return undefined;
+}
+
+/** Adds the jsonb storability check to a JSON schema: an issue at the offending key or string. */
+export function storableJson<T>(schema: z.ZodType<T>): z.ZodType<T> {
+  return schema.superRefine((value, ctx) => {
+    const path = unstorableJsonPath(value);
+    if (path) ctx.addIssue({ code: 'custom', path, message: unstorableMessage });
+  });
+}
+
+/** The range of a PostgreSQL `integer` and `bigint` column. */
+export const intRange = { min: -2147483648, max: 2147483647 } as const;
+export const bigintRange = { min: -(2n ** 63n), max: 2n ** 63n - 1n } as const;
+/** Timestamps from year 1 to 9999 (PostgreSQL stores more, JavaScript and ISO 8601 agree on these). */
+export const timestampRange = {
+  min: new Date('0001-01-01T00:00:00.000Z'),
+  max: new Date('9999-12-31T23:59:59.999Z'),
+} as const;
+
+/** A decimal string that fits `numeric(precision, scale)`: at most precision - scale integer digits. */
+export function numericString(precision: number, scale: number) {
+  const integerDigits = precision - scale;
+  return z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, { error: 'must be a decimal number' })
+    .refine(
+      (v) =>
+        v
+          .replace(/^-/, '')
+          .split('.')[0]!
+          .replace(/^0+(?=\d)/, '').length <= integerDigits,
+      {
+        error: `must have at most ${integerDigits} digits before the decimal point`,
+      },
+    );
+}
+
 /** Field builders. Each returns an immutable field definition. */
 export const f = {
   /** A short trimmed string, non-empty by default; `varchar(max)`. */
   string(options: StringOptions = {}): Field<string, 'string'> {
     const max = options.max ?? 255;
     const min = options.min ?? 1;
-    let schema = z
-      .string()
+    let schema = storableString()
       .trim()
       .min(min, { error: min === 1 ? 'must not be empty' : `must be at least ${min} characters` })
       .max(max, { error: `must be at most ${max} characters` });
@@ -149,18 +229,17 @@ export const f = {
   /** Long free text, trimmed, may be empty; `text` with a length check. */
   text(options: { max?: number } = {}): Field<string, 'text'> {
     const max = options.max ?? 4096;
-    const schema = z
-      .string()
+    const schema = storableString()
       .trim()
       .max(max, { error: `must be at most ${max} characters` });
     return makeField({ ...baseConfig, kind: 'text', schema, maxLength: max });
   },
   /** An email address, trimmed and lower-cased; `varchar(320)`. */
   email(): Field<string, 'email'> {
-    const schema = z
-      .string()
+    const schema = storableString()
       .trim()
       .toLowerCase()
+      .max(320, { error: 'must be at most 320 characters' })
       .pipe(z.email({ error: 'must be a valid email address' }));
     return makeField({ ...baseConfig, kind: 'email', schema, maxLength: 320 });
   },
@@ -181,16 +260,22 @@ export const f = {
   },
   /** A 32-bit integer. */
   int(options: { min?: number; max?: number } = {}): Field<number, 'int'> {
-    let schema = z.number({ error: 'must be a number' }).int({ error: 'must be an integer' });
-    if (options.min !== undefined)
-      schema = schema.min(options.min, { error: `must be at least ${options.min}` });
-    if (options.max !== undefined)
-      schema = schema.max(options.max, { error: `must be at most ${options.max}` });
+    const min = Math.max(options.min ?? intRange.min, intRange.min);
+    const max = Math.min(options.max ?? intRange.max, intRange.max);
+    const schema = z
+      .number({ error: 'must be a number' })
+      .int({ error: 'must be an integer' })
+      .min(min, { error: `must be at least ${min}` })
+      .max(max, { error: `must be at most ${max}` });
     return makeField({ ...baseConfig, kind: 'int', schema });
   },
   /** A 64-bit integer, carried as bigint end to end. */
   bigint(): Field<bigint, 'bigint'> {
-    return makeField({ ...baseConfig, kind: 'bigint', schema: z.bigint({ error: 'must be a bigint' }) });
+    const schema = z
+      .bigint({ error: 'must be a bigint' })
+      .min(bigintRange.min, { error: 'is below the 64-bit range' })
+      .max(bigintRange.max, { error: 'is above the 64-bit range' });
+    return makeField({ ...baseConfig, kind: 'bigint', schema });
   },
   /** A double precision number. */
   float(): Field<number, 'float'> {
@@ -198,7 +283,7 @@ export const f = {
   },
   /** An exact decimal, carried as a string so no precision is lost; `numeric(p, s)`. */
   numeric(precision = 12, scale = 2): Field<string, 'numeric'> {
-    const schema = z.string().regex(/^-?\d+(\.\d+)?$/, { error: 'must be a decimal number' });
+    const schema = numericString(precision, scale);
     return makeField({ ...baseConfig, kind: 'numeric', schema, precision: [precision, scale] });
   },
   boolean(): Field<boolean, 'boolean'> {
@@ -215,12 +300,16 @@ export const f = {
   },
   /** A point in time; `timestamptz`, a Date in TypeScript. */
   timestamp(): Field<Date, 'timestamp'> {
-    return makeField({ ...baseConfig, kind: 'timestamp', schema: z.date({ error: 'must be a date' }) });
+    const schema = z
+      .date({ error: 'must be a date' })
+      .min(timestampRange.min, { error: 'must be in year 1 or later' })
+      .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
+    return makeField({ ...baseConfig, kind: 'timestamp', schema });
   },
   /** A JSON document validated by the given schema; `jsonb`. */
   json<T extends Record<string, unknown>>(
     schema: z.ZodType<T> = z.record(z.string(), z.unknown()) as unknown as z.ZodType<T>,
   ): Field<T, 'json'> {
-    return makeField({ ...baseConfig, kind: 'json', schema });
+    return makeField({ ...baseConfig, kind: 'json', schema: storableJson(schema) });
   },
 };

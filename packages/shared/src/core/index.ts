@@ -7,6 +7,9 @@ export type {
   RelationMap,
   Trait,
   TraitFields,
+  UniqueKey,
+  UniqueKeyInput,
+  Uniques,
 } from './entity.js';
 export { defineEntity, snakeCase } from './entity.js';
 export type {
@@ -18,19 +21,44 @@ export type {
   FieldReference,
   OnDelete,
 } from './field.js';
-export { f } from './field.js';
+export {
+  f,
+  isStorableText,
+  storableJson,
+  storableString,
+  unstorableJsonPath,
+  unstorableMessage,
+} from './field.js';
+export type { OperandOf, Operator, OperatorFilter, OperatorsOf } from './operators.js';
+export { kindOperators, operators, textKinds } from './operators.js';
 export type {
   Action,
   EntityPolicy,
   FieldRule,
+  LinkRule,
   Policies,
   Principal,
   Rule,
   TenantMembership,
 } from './policy.js';
 export { definePolicies } from './policy.js';
-export type { AnyRelation, Relation, RelationConfig, RelationKind } from './relation.js';
+export type {
+  AnyRelation,
+  ChildRelationOptions,
+  Relation,
+  RelationConfig,
+  RelationKind,
+} from './relation.js';
 export { belongsTo, hasMany, hasOne, manyToMany } from './relation.js';
-export type { Dto, EntityDtos, JoinTable, ResolvedRelation, Schema, SchemaOptions } from './schema.js';
+export type {
+  AnySchema,
+  Dto,
+  EntityDtos,
+  JoinTable,
+  ResolvedRelation,
+  Schema,
+  SchemaOptions,
+} from './schema.js';
 export { defineSchema, queryLimits } from './schema.js';
 export type * from './types.js';
+export type { ErrorDetails, ErrorShapeData, FieldIssue } from './wire.js';

@@ -1,6 +1,6 @@
 import type { AnyEntity } from './entity.js';
 import type { Schema } from './schema.js';
-import type { EntityMap, Where, WritableKeys } from './types.js';
+import type { EntityMap, ManyToManyKeys, Where, WritableKeys } from './types.js';
 
 /** A membership of a principal in a tenant (an organization), with a role name. */
 export interface TenantMembership {
@@ -14,6 +14,8 @@ export interface Principal {
   /** A platform superadmin; policies decide what that allows. */
   readonly superadmin: boolean;
   readonly memberships: readonly TenantMembership[];
+  /** The session a signed-in caller's token belongs to (absent for system callers and tests). */
+  readonly sessionId?: string;
 }
 
 /** What a policy rule is asked about. */
@@ -31,6 +33,13 @@ export type Rule<S extends EntityMap, E extends AnyEntity> =
 /** Who may write a field, beyond the row rules (e.g. a role only superadmins may set). */
 export type FieldRule = (principal: Principal | null) => boolean;
 
+/**
+ * Whose `update` rule a change of a many-to-many link needs: both ends (the default), only this
+ * entity's row (`'self'`) or only the other end's (`'other'`). The end not named must still be
+ * readable. Both sides of a relation may state it; they must agree.
+ */
+export type LinkRule = 'both' | 'self' | 'other';
+
 /** The rules of one entity. An action without a rule is denied. */
 export interface EntityPolicy<S extends EntityMap, E extends AnyEntity> {
   read?: Rule<S, E>;
@@ -39,6 +48,8 @@ export interface EntityPolicy<S extends EntityMap, E extends AnyEntity> {
   delete?: Rule<S, E>;
   archive?: Rule<S, E>;
   fields?: { [K in WritableKeys<E>]?: FieldRule };
+  /** Who governs the links of each many-to-many relation (default: both ends). */
+  links?: { [K in ManyToManyKeys<E>]?: LinkRule };
 }
 
 /** Rules for every entity of a schema: leaving one out is a compile error. */

@@ -12,6 +12,14 @@ export interface RelationConfig {
   readonly field?: string;
   /** manyToMany: the join table; defaults to the two table names in alphabetical order. */
   readonly through?: string;
+  /** hasMany / hasOne: archiving a row archives its live related rows; restoring it restores exactly those. */
+  readonly archive?: 'cascade';
+}
+
+/** Options of a hasMany / hasOne relation. */
+export interface ChildRelationOptions {
+  /** `'cascade'`: archiving this row archives its live related rows (both need the archive trait); restore brings back exactly those. */
+  archive?: 'cascade';
 }
 
 /** A relation, typed by its kind, target entity name and (for belongsTo/hasMany/hasOne) reference field. */
@@ -40,16 +48,22 @@ export function belongsTo<const T extends string, const FK extends string>(
 export function hasMany<const T extends string, const FK extends string>(
   target: T,
   field: FK,
+  options: ChildRelationOptions = {},
 ): Relation<'hasMany', T, FK> {
-  return { config: { kind: 'hasMany', target, field } };
+  return {
+    config: { kind: 'hasMany', target, field, ...(options.archive ? { archive: options.archive } : {}) },
+  };
 }
 
 /** One-to-one: the target's unique `field` references this entity. */
 export function hasOne<const T extends string, const FK extends string>(
   target: T,
   field: FK,
+  options: ChildRelationOptions = {},
 ): Relation<'hasOne', T, FK> {
-  return { config: { kind: 'hasOne', target, field } };
+  return {
+    config: { kind: 'hasOne', target, field, ...(options.archive ? { archive: options.archive } : {}) },
+  };
 }
 
 /** Many-to-many through a generated join table (`through` names it; both sides must agree). */

@@ -1,10 +1,20 @@
 import { z } from 'zod';
-import { type AnyEntity, type FieldMap, snakeCase } from './entity.js';
-import type { FieldConfig } from './field.js';
+import type { AnyEntity, FieldMap } from './entity.js';
+import {
+  bigintRange,
+  type FieldConfig,
+  intRange,
+  storableJson,
+  storableString,
+  timestampRange,
+} from './field.js';
+import { kindOperators, type Operator, operators, textKinds } from './operators.js';
 import type { RelationKind } from './relation.js';
 import type {
   CountQuery,
+  CreateFields,
   CreateInput,
+  CreateManyInput,
   EntityMap,
   GetQuery,
   IdInput,
@@ -13,7 +23,9 @@ import type {
   Row,
   UpdateInput,
   UpdateManyInput,
+  UpsertInput,
   Where,
+  WriteIdInput,
 } from './types.js';
 
 /** Limits every query keeps, whatever the entity. */
@@ -39,6 +51,8 @@ export interface ResolvedRelation {
   /** belongsTo: the source's reference field; hasMany/hasOne: the target's field pointing back. */
   readonly field?: string;
   readonly join?: JoinTable;
+  /** hasMany / hasOne: archiving the source archives the related rows (and restoring restores them). */
+  readonly archive?: 'cascade';
 }
 
 /** A many-to-many join table, generated from the two definitions. */
@@ -56,9 +70,12 @@ export type Dto<T> = z.ZodType<T, T>;
 export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   /** A new row: system fields absent, defaults applied, nested many-to-many connects and one-to-one creates. */
   create: Dto<CreateInput<S, E>>;
-  createMany: Dto<CreateInput<S, E>[]>;
+  /** The rows, or `{ data: rows, skipDuplicates }`. */
+  createMany: Dto<CreateInput<S, E>[] | CreateManyInput<S, E>>;
   /** `{ id, data, expectedVersion? }`: every field optional, at least one required. */
-  update: Dto<UpdateInput<E>>;
+  update: Dto<UpdateInput<E, S>>;
+  /** `{ where: <one unique key>, create, update }`; absent when the entity has no unique key. */
+  upsert: Dto<UpsertInput<E>> | undefined;
   updateMany: Dto<UpdateManyInput<S, E>>;
   /** The full read shape. */
   entity: Dto<Row<E>>;
@@ -69,6 +86,8 @@ export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   count: Dto<CountQuery<S, E>>;
   where: Dto<Where<S, E>>;
   id: Dto<IdInput>;
+  /** `{ id, withArchived? }`: delete and archive. */
+  writeId: Dto<WriteIdInput>;
   deleteMany: Dto<{ where: Where<S, E> }>;
   connect: Dto<{ id: string; relation: string; ids: string[] }>;
 }
@@ -76,6 +95,14 @@ export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
 export interface SchemaOptions {
   /** The entity whose ids `createdBy` / `updatedBy` reference (foreign keys, on delete set null). */
   principal?: string;
+  /**
+   * The entity that receives the audit trail (fields entity, entityId, action, actorId, changes):
+   * every other entity with `audit` on (the default) gets database triggers that record each change
+   * there, whoever makes it — generated procedures, cascades, raw SQL — in the same transaction.
+   */
+  auditLog?: string;
+  /** The entity rows belong to (an organization): change events carry the tenant of the row they name. */
+  tenant?: string;
 }
 
 /** A set of entities whose relations resolve against each other. */
@@ -89,6 +116,21 @@ export interface Schema<S extends EntityMap> {
   relation(entity: string, name: string): ResolvedRelation;
   relations(entity: string): readonly ResolvedRelation[];
   dto<N extends keyof S & string>(name: N): EntityDtos<S, S[N]>;
+}
+
+/**
+ * A schema whatever its entities: what the generic machinery (tables, migrations, the query
+ * compiler, the cache) takes. Every `Schema<S>` is one, without a cast.
+ */
+export interface AnySchema {
+  readonly entities: EntityMap;
+  readonly options: SchemaOptions;
+  readonly ordered: readonly AnyEntity[];
+  readonly joinTables: readonly JoinTable[];
+  entity(name: string): AnyEntity;
+  relation(entity: string, name: string): ResolvedRelation;
+  relations(entity: string): readonly ResolvedRelation[];
+  dto(name: string): EntityDtos<EntityMap, AnyEntity>;
 }
 
 /**
@@ -107,6 +149,8 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
     return e;
   };
   if (options.principal) get(options.principal);
+  if (options.auditLog) get(options.auditLog);
+  if (options.tenant) get(options.tenant);
 
   const joinTables = new Map<string, JoinTable>();
   const resolved = new Map<string, Map<string, ResolvedRelation>>();
@@ -134,7 +178,19 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
         if (cfg.kind === 'hasOne' && !fk.unique) {
           throw new Error(`${where}: ${target.name}.${cfg.field} must be unique for a one-to-one relation`);
         }
-        rels.set(name, { name, kind: cfg.kind, source, target, field: cfg.field! });
+        if (cfg.archive && !(source.traits.has('archive') && target.traits.has('archive'))) {
+          throw new Error(
+            `${where}: archive: 'cascade' needs the archive trait on ${source.name} and ${target.name}`,
+          );
+        }
+        rels.set(name, {
+          name,
+          kind: cfg.kind,
+          source,
+          target,
+          field: cfg.field!,
+          ...(cfg.archive ? { archive: cfg.archive } : {}),
+        });
       } else {
         const tables = [source.table, target.table].sort();
         const table = cfg.through ?? `${tables[0]}_${tables[1]}`;
@@ -224,21 +280,27 @@ function filterValue(cfg: FieldConfig): z.ZodType {
   switch (cfg.kind) {
     case 'string':
     case 'text':
-      return z.string().max(cfg.maxLength ?? 4096);
+      return storableString().max(cfg.maxLength ?? 4096);
     case 'email':
       // stored lower-cased (see f.email), so a filter compares lower-cased too
-      return z
-        .string()
+      return storableString()
         .max(cfg.maxLength ?? 4096)
         .toLowerCase();
     case 'uuid':
       return uuid();
     case 'int':
-      return z.number().int();
+      return z
+        .number()
+        .int()
+        .min(intRange.min, { error: `must be at least ${intRange.min}` })
+        .max(intRange.max, { error: `must be at most ${intRange.max}` });
     case 'float':
       return z.number();
     case 'bigint':
-      return z.bigint();
+      return z
+        .bigint()
+        .min(bigintRange.min, { error: 'is below the 64-bit range' })
+        .max(bigintRange.max, { error: 'is above the 64-bit range' });
     case 'numeric':
       return cfg.schema;
     case 'boolean':
@@ -247,52 +309,37 @@ function filterValue(cfg: FieldConfig): z.ZodType {
       return cfg.schema;
     case 'timestamp':
     case 'date':
-      return z.date();
+      return z
+        .date()
+        .min(timestampRange.min, { error: 'must be in year 1 or later' })
+        .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
     case 'json':
-      return z.unknown();
+      return storableJson(z.unknown());
   }
 }
 
+/** A field's `where` schema: a plain value (equality) or its kind's operators from the operator table. */
 function fieldFilter(cfg: FieldConfig): z.ZodType {
   const v = filterValue(cfg);
-  const list = z.array(v).max(queryLimits.listValues, { error: `at most ${queryLimits.listValues} values` });
-  const equality = { eq: v, ne: v, in: list, notIn: list, isNull: z.boolean() };
-  const ordered = { ...equality, lt: v, lte: v, gt: v, gte: v };
-  const shorthand = cfg.nullable ? v.nullable() : v;
-  switch (cfg.kind) {
-    case 'string':
-    case 'text':
-    case 'email': {
-      const pattern = cfg.kind === 'email' ? z.string().max(1000).toLowerCase() : z.string().max(1000);
-      const ops = z
-        .strictObject({
-          ...ordered,
-          contains: pattern,
-          startsWith: pattern,
-          endsWith: pattern,
-          mode: z.enum(['default', 'insensitive']),
-        })
-        .partial();
-      return z.union([shorthand, ops]);
-    }
-    case 'int':
-    case 'float':
-    case 'bigint':
-    case 'numeric':
-    case 'timestamp':
-    case 'date':
-      return z.union([shorthand, z.strictObject(ordered).partial()]);
-    case 'boolean':
-      return z.union([shorthand, z.strictObject({ eq: v, ne: v, isNull: z.boolean() }).partial()]);
-    case 'json':
-      return z.strictObject({
-        path: z.array(z.string().min(1).max(100)).min(1).max(10),
-        equals: z.unknown().optional(),
-        isNull: z.boolean().optional(),
-      });
-    default:
-      return z.union([shorthand, z.strictObject(equality).partial()]);
+  if (cfg.kind === 'json') {
+    return z.strictObject({
+      path: z.array(storableString().min(1).max(100)).min(1).max(10),
+      equals: storableJson(z.unknown()).optional(),
+      isNull: z.boolean().optional(),
+    });
   }
+  const operand = {
+    value: v,
+    list: z.array(v).max(queryLimits.listValues, { error: `at most ${queryLimits.listValues} values` }),
+    // stored lower-cased (see f.email), so an email pattern compares lower-cased too
+    pattern: cfg.kind === 'email' ? storableString().max(1000).toLowerCase() : storableString().max(1000),
+    flag: z.boolean(),
+  };
+  const shape: Record<string, z.ZodType> = {};
+  for (const op of kindOperators[cfg.kind] as readonly Operator[]) shape[op] = operand[operators[op].operand];
+  if ((textKinds as readonly string[]).includes(cfg.kind)) shape.mode = z.enum(['default', 'insensitive']);
+  const shorthand = cfg.nullable ? v.nullable() : v;
+  return z.union([shorthand, z.strictObject(shape).partial()]);
 }
 
 const tooDeep = (what: string, depth: number) =>
@@ -396,6 +443,32 @@ function limitSchema(entity: AnyEntity) {
 
 const schemaQueries = new WeakMap<object, QuerySchemas>();
 
+/** What nested writes read from another entity's DTOs (beside the public ones). */
+interface DtoParts {
+  uniqueWhere: z.ZodType | undefined;
+  createFields: z.ZodType<CreateFields<AnyEntity>>;
+  updateData: z.ZodType;
+}
+
+/**
+ * One of the entity's unique keys, every field of it given: a union of one strict object per
+ * key (`.unique()` fields, then `uniques`); undefined when the entity has none.
+ */
+function uniqueWhereOf(entity: AnyEntity): z.ZodType | undefined {
+  const fields = entity.fields as FieldMap;
+  // the value as a create would store it (trimmed, lower-cased email), so the key compares alike
+  const keyValue = (name: string) => fields[name]!.config.schema;
+  const keys: string[][] = [
+    ...Object.entries(fields)
+      .filter(([, f]) => f.config.unique && !f.config.hidden && !f.config.system)
+      .map(([name]) => [name]),
+    ...entity.uniques.map((u) => [...u]),
+  ];
+  if (!keys.length) return undefined;
+  const shapes = keys.map((k) => z.strictObject(Object.fromEntries(k.map((f) => [f, keyValue(f)]))));
+  return shapes.length === 1 ? shapes[0]! : z.union(shapes as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
+}
+
 function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<EntityMap, AnyEntity> {
   let qs = schemaQueries.get(schema);
   if (!qs) {
@@ -416,8 +489,30 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     else if (c.nullable) s = s.optional();
     createShape[name] = s;
   }
+  const createFields = z.strictObject({ ...createShape });
+  const rows = (of: z.ZodType) =>
+    z.array(of).max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} rows` });
+  // a child's create without its reference to the parent (the server sets it); lazy: children may nest
+  const childCreate = (rel: ResolvedRelation) =>
+    z.lazy(() => {
+      const child = schema.dto(rel.target.name as never).create as unknown as z.ZodObject;
+      return child.omit({ [rel.field!]: true } as never);
+    });
+  const connectOrCreate = (rel: ResolvedRelation) =>
+    rows(
+      z.lazy(() => {
+        const target = schema.dto(rel.target.name as never) as unknown as DtoParts;
+        if (!target.uniqueWhere) return tooDeep(`connectOrCreate (${rel.target.name} has no unique key)`, 0);
+        return z.strictObject({ where: target.uniqueWhere, create: target.createFields });
+      }),
+    );
   for (const rel of rels) {
-    if (rel.kind === 'manyToMany') createShape[rel.name] = z.strictObject({ connect: ids }).optional();
+    if (rel.kind === 'manyToMany')
+      createShape[rel.name] = z
+        .strictObject({ connect: ids.optional(), connectOrCreate: connectOrCreate(rel).optional() })
+        .optional();
+    if (rel.kind === 'hasMany')
+      createShape[rel.name] = z.strictObject({ create: rows(childCreate(rel)) }).optional();
     if (rel.kind === 'hasOne') {
       const childShape: Record<string, z.ZodType> = {};
       const child = schema.dto(rel.target.name as never).create as unknown as z.ZodObject;
@@ -429,14 +524,29 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
 
   const updateShape: Record<string, z.ZodType> = {};
   for (const [name, c] of writable)
-    updateShape[name] = (c.nullable ? c.schema.nullable() : c.schema).optional();
+    updateShape[name] = c.immutable
+      ? // not part of the update type; sent anyway, it is refused by name
+        z.undefined({ error: 'cannot be changed once created' }).optional()
+      : (c.nullable ? c.schema.nullable() : c.schema).optional();
   const fieldsOnly = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
     error: 'at least one field to change is required',
   });
   for (const rel of rels) {
     if (rel.kind === 'manyToMany') {
       updateShape[rel.name] = z
-        .strictObject({ connect: ids, disconnect: ids, set: ids })
+        .strictObject({ connect: ids, disconnect: ids, set: ids, connectOrCreate: connectOrCreate(rel) })
+        .partial()
+        .optional();
+    }
+    if (rel.kind === 'hasMany') {
+      const childData = z.lazy(
+        () => (schema.dto(rel.target.name as never) as unknown as DtoParts).updateData,
+      );
+      updateShape[rel.name] = z
+        .strictObject({
+          create: rows(childCreate(rel)),
+          update: rows(z.strictObject({ id: uuid(), data: childData })),
+        })
         .partial()
         .optional();
     }
@@ -444,7 +554,12 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
   const data = z.strictObject(updateShape).refine((d) => Object.keys(d).length > 0, {
     error: 'at least one field to change is required',
   });
-  const update = z.strictObject({ id: uuid(), data, expectedVersion: z.number().int().min(1).optional() });
+  const update = z.strictObject({
+    id: uuid(),
+    data,
+    expectedVersion: z.number().int().min(1).optional(),
+    withArchived: z.boolean().optional(),
+  });
 
   const readShape: Record<string, z.ZodType> = {};
   for (const [name, c] of readable) readShape[name] = c.nullable ? c.schema.nullable() : c.schema;
@@ -477,13 +592,34 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
       path: ['cursor'],
     });
 
+  const manyRows = z
+    .array(create)
+    .min(1, { error: 'at least one row is required' })
+    .max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} rows per call` });
+  const uniqueWhere = uniqueWhereOf(entity);
   const dtos = {
     create,
-    createMany: z
-      .array(create)
-      .min(1, { error: 'at least one row is required' })
-      .max(entity.limits.maxBatch, { error: `at most ${entity.limits.maxBatch} rows per call` }),
+    createMany: z.union(
+      [manyRows, z.strictObject({ data: manyRows, skipDuplicates: z.boolean().optional() })],
+      // neither a list nor an object: wrong as a whole, said the way a list input says it
+      {
+        error: (iss) =>
+          `Invalid input: expected array, received ${iss.input === null ? 'null' : typeof iss.input}`,
+      },
+    ),
     update,
+    upsert: uniqueWhere
+      ? z.strictObject({
+          where: uniqueWhere,
+          create: createFields,
+          update: fieldsOnly,
+          expectedVersion: z.number().int().min(1).optional(),
+          withArchived: z.boolean().optional(),
+        })
+      : undefined,
+    uniqueWhere,
+    createFields,
+    updateData: data,
     updateMany: z.strictObject({ where, data: fieldsOnly }),
     entity: z.object(readShape),
     listItem: z.object(listShape),
@@ -492,6 +628,7 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     count: z.strictObject({ where: where.optional(), withArchived }),
     where,
     id: z.strictObject({ id: uuid() }),
+    writeId: z.strictObject({ id: uuid(), withArchived }),
     deleteMany: z.strictObject({ where }),
     connect: z.strictObject({
       id: uuid(),
@@ -503,5 +640,3 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
   };
   return dtos as unknown as EntityDtos<EntityMap, AnyEntity>;
 }
-
-export { snakeCase };

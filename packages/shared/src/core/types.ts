@@ -1,5 +1,6 @@
 import type { AnyEntity, EntityDef } from './entity.js';
 import type { AnyField, FieldKind } from './field.js';
+import type { OperatorFilter } from './operators.js';
 import type { AnyRelation } from './relation.js';
 
 /** The entities of a schema, by name. */
@@ -47,8 +48,39 @@ export type CreateFields<E extends AnyEntity> = {
   [K in Exclude<WritableKeys<E>, OptionalOnCreate<E>>]: FieldValue<FieldsOf<E>[K]>;
 } & { [K in OptionalOnCreate<E>]?: FieldValue<FieldsOf<E>[K]> };
 
-/** A partial update: every writable field optional (at least one is required at run time). */
-export type UpdateFields<E extends AnyEntity> = { [K in WritableKeys<E>]?: FieldValue<FieldsOf<E>[K]> };
+/** Fields an update may change: the writable ones that are not immutable. */
+export type UpdatableKeys<E extends AnyEntity> = Exclude<WritableKeys<E>, KeysWithFlag<E, 'immutable'>>;
+
+/** A partial update: every updatable field optional (at least one is required at run time). */
+export type UpdateFields<E extends AnyEntity> = { [K in UpdatableKeys<E>]?: FieldValue<FieldsOf<E>[K]> };
+
+// ---------------------------------------------------------------------------------------------
+// Unique keys
+
+/** Fields with a unique constraint of their own (`.unique()`). */
+export type UniqueFieldKeys<E extends AnyEntity> = KeysWithFlag<E, 'unique'>;
+type UniquesOf<E extends AnyEntity> = NonNullable<E['_uniques']>[number];
+type KeyOf<E extends AnyEntity, K extends string> = {
+  [P in K & keyof FieldsOf<E>]: NonNullable<FieldsOf<E>[P]['_type']>;
+};
+
+/**
+ * One unique key of E, every field of it given: a `.unique()` field, or the fields of one of
+ * the entity's `uniques`. What `upsert` and `connectOrCreate` find a row by.
+ *
+ * @example
+ * { label: 'urgent' }                          // tag.label is unique
+ * { organizationId: orgId, name: 'Rocket' }    // project: uniques [['organizationId', 'name']]
+ */
+export type UniqueWhere<E extends AnyEntity> =
+  | { [K in UniqueFieldKeys<E>]: KeyOf<E, K> }[UniqueFieldKeys<E>]
+  | (UniquesOf<E> extends infer T
+      ? T extends readonly string[]
+        ? KeyOf<E, T[number]>
+        : T extends { readonly fields: readonly (infer K)[] }
+          ? KeyOf<E, K & string>
+          : never
+      : never);
 
 // ---------------------------------------------------------------------------------------------
 // Relations
@@ -72,6 +104,10 @@ export type ManyToManyKeys<E extends AnyEntity> = {
   [K in keyof RelationsOf<E>]: RelKind<RelationsOf<E>[K]> extends 'manyToMany' ? K : never;
 }[keyof RelationsOf<E>] &
   string;
+export type HasManyKeys<E extends AnyEntity> = {
+  [K in keyof RelationsOf<E>]: RelKind<RelationsOf<E>[K]> extends 'hasMany' ? K : never;
+}[keyof RelationsOf<E>] &
+  string;
 export type HasOneKeys<E extends AnyEntity> = {
   [K in keyof RelationsOf<E>]: RelKind<RelationsOf<E>[K]> extends 'hasOne' ? K : never;
 }[keyof RelationsOf<E>] &
@@ -80,47 +116,15 @@ export type HasOneKeys<E extends AnyEntity> = {
 // ---------------------------------------------------------------------------------------------
 // Filters
 
-export type StringFilter<T extends string = string> = {
-  eq?: T;
-  ne?: T;
-  in?: T[];
-  notIn?: T[];
-  lt?: T;
-  lte?: T;
-  gt?: T;
-  gte?: T;
-  contains?: string;
-  startsWith?: string;
-  endsWith?: string;
-  /** `insensitive` compares case-insensitively (ILIKE / lower()). */
-  mode?: 'default' | 'insensitive';
-  isNull?: boolean;
-};
-export type OrderedFilter<T> = {
-  eq?: T;
-  ne?: T;
-  in?: T[];
-  notIn?: T[];
-  lt?: T;
-  lte?: T;
-  gt?: T;
-  gte?: T;
-  isNull?: boolean;
-};
-export type EqualityFilter<T> = { eq?: T; ne?: T; in?: T[]; notIn?: T[]; isNull?: boolean };
-export type BooleanFilter = { eq?: boolean; ne?: boolean; isNull?: boolean };
+export type StringFilter<T extends string = string> = OperatorFilter<'string', T>;
+export type OrderedFilter<T> = OperatorFilter<'int', T>;
+export type EqualityFilter<T> = OperatorFilter<'uuid', T>;
+export type BooleanFilter = OperatorFilter<'boolean', boolean>;
 /** Filters a jsonb document by a path: `{ path: ['plan'], equals: 'pro' }`. */
 export type JsonFilter = { path: string[]; equals?: unknown; isNull?: boolean };
 
-type FilterByKind<K extends FieldKind, T> = K extends 'string' | 'text' | 'email'
-  ? StringFilter<T & string>
-  : K extends 'int' | 'float' | 'bigint' | 'numeric' | 'timestamp' | 'date'
-    ? OrderedFilter<T>
-    : K extends 'boolean'
-      ? BooleanFilter
-      : K extends 'json'
-        ? JsonFilter
-        : EqualityFilter<T>;
+/** A kind's operators, from the one operator table (json fields are filtered by path instead). */
+type FilterByKind<K extends FieldKind, T> = K extends 'json' ? JsonFilter : OperatorFilter<K, T>;
 
 /** What a `where` accepts for one field: a plain value (equality) or its kind's operators. */
 export type FieldFilter<Fd extends AnyField> =
@@ -236,31 +240,86 @@ export interface ManyToManyWrite {
   set?: string[];
 }
 
+/** A row of a many-to-many target found by one of its unique keys, or created (then linked either way). */
+export interface ConnectOrCreate<T extends AnyEntity> {
+  where: UniqueWhere<T>;
+  /** The row to create when none matches; its key fields must agree with `where`. */
+  create: CreateFields<T>;
+}
+
+/** A child row created under its parent: the reference to the parent is set by the server. */
+export type NestedCreate<S extends EntityMap, E extends AnyEntity, K extends keyof RelationsOf<E>> = Omit<
+  CreateInput<S, TargetOf<S, RelationsOf<E>[K]>>,
+  RelationFieldOf<E, K>
+>;
+
 /** Nested writes a create accepts beside the fields. */
 export type CreateRelations<S extends EntityMap, E extends AnyEntity> = {
-  [K in ManyToManyKeys<E>]?: Pick<ManyToManyWrite, 'connect'>;
-} & {
-  [K in HasOneKeys<E>]?: {
-    create: Omit<CreateInput<S, TargetOf<S, RelationsOf<E>[K]>>, RelationFieldOf<E, K>>;
+  [K in ManyToManyKeys<E>]?: {
+    connect?: string[];
+    connectOrCreate?: ConnectOrCreate<TargetOf<S, RelationsOf<E>[K]>>[];
   };
+} & {
+  [K in HasOneKeys<E>]?: { create: NestedCreate<S, E, K> };
+} & {
+  [K in HasManyKeys<E>]?: { create: NestedCreate<S, E, K>[] };
 };
 
 type RelationFieldOf<E extends AnyEntity, K extends keyof RelationsOf<E>> = NonNullable<
   RelationsOf<E>[K]['_field']
 >;
 
-export type UpdateRelations<E extends AnyEntity> = {
-  [K in ManyToManyKeys<E>]?: ManyToManyWrite;
+/** A child of the row changed by id (it must belong to the row), with its own rules before and after. */
+export interface NestedUpdate<D> {
+  id: string;
+  data: D;
+}
+
+/** Nested writes an update accepts beside the fields (`S` types the children; wide by default). */
+export type UpdateRelations<E extends AnyEntity, S extends EntityMap = EntityMap> = {
+  [K in ManyToManyKeys<E>]?: ManyToManyWrite & {
+    connectOrCreate?: ConnectOrCreate<TargetOf<S, RelationsOf<E>[K]>>[];
+  };
+} & {
+  [K in HasManyKeys<E>]?: {
+    create?: NestedCreate<S, E, K>[];
+    update?: NestedUpdate<UpdateData<TargetOf<S, RelationsOf<E>[K]>, S>>[];
+  };
 };
 
 export type CreateInput<S extends EntityMap, E extends AnyEntity> = CreateFields<E> & CreateRelations<S, E>;
-export type UpdateData<E extends AnyEntity> = UpdateFields<E> & UpdateRelations<E>;
+export type UpdateData<E extends AnyEntity, S extends EntityMap = EntityMap> = UpdateFields<E> &
+  UpdateRelations<E, S>;
 
-export interface UpdateInput<E extends AnyEntity> {
+/**
+ * One row found by a unique key: updated when it exists, created when not, in one statement.
+ * The create branch passes the caller's create rule; the update branch the update rule before
+ * and after; `update` sends fields only.
+ */
+export interface UpsertInput<E extends AnyEntity> {
+  where: UniqueWhere<E>;
+  /** The row to create when none matches `where`; its key fields must agree with `where`. */
+  create: CreateFields<E>;
+  update: UpdateFields<E>;
+  /** On the update branch: the version the caller last read (a different one is CONFLICT). */
+  expectedVersion?: number;
+  /** Let the update branch change an archived row (without it, one is NOT_FOUND). */
+  withArchived?: boolean;
+}
+
+/** createMany's object form: `skipDuplicates` leaves out rows whose unique key is taken (ON CONFLICT DO NOTHING). */
+export interface CreateManyInput<S extends EntityMap, E extends AnyEntity> {
+  data: CreateInput<S, E>[];
+  skipDuplicates?: boolean;
+}
+
+export interface UpdateInput<E extends AnyEntity, S extends EntityMap = EntityMap> {
   id: string;
-  data: UpdateData<E>;
+  data: UpdateData<E, S>;
   /** The version the caller last read; a different current version is CONFLICT and nothing changes. */
   expectedVersion?: number;
+  /** Allow the row to be archived (without it, an archived row is NOT_FOUND, as for `get`). */
+  withArchived?: boolean;
 }
 
 export interface UpdateManyInput<S extends EntityMap, E extends AnyEntity> {
@@ -272,7 +331,10 @@ export interface IdInput {
   id: string;
 }
 
-/** The names of a schema's entities. */
-export type EntityName<S extends EntityMap> = keyof S & string;
+/** The input of delete / archive: one row by id; an archived row is NOT_FOUND unless `withArchived`. */
+export interface WriteIdInput {
+  id: string;
+  withArchived?: boolean;
+}
 
 export type { EntityDef };

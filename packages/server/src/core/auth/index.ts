@@ -1,2 +1,2 @@
 export { decoyHash, hashPassword, verifyPassword } from './password.js';
-export { createTokenService, type TokenOptions, type TokenService } from './tokens.js';
+export { createTokenService, type TokenClaims, type TokenOptions, type TokenService } from './tokens.js';

@@ -1,10 +1,13 @@
 import {
   type ColumnModel,
+  createIndexSql,
   createTableSql,
   type ForeignKeyModel,
+  type IndexModel,
   quoteIdent,
   type TableModel,
 } from '../table-model.js';
+import { createTriggerSql, dropTriggerSql, type TriggerModel, triggerShape } from '../triggers.js';
 import { normalizeDefault } from './introspection.js';
 
 /** Renames declared for a diff, so that they become RENAME instead of drop + add. */
@@ -49,6 +52,7 @@ const phase = {
   addConstraint: 10,
   addForeignKey: 11,
   comment: 12,
+  trigger: 13,
 } as const;
 
 interface PhasedChange extends SchemaChange {
@@ -141,10 +145,20 @@ export function diffSchemas(
   }
   for (const c of tables) if (!targetNames.has(c.name)) dropTable(c, changes);
 
+  // a trigger function is created (or replaced) once, before the first change that needs it
+  const created = new Set<string>();
   return changes
     .map((c, i) => [c, i] as const)
     .sort(([a, i], [b, j]) => a.phase - b.phase || i - j)
-    .map(([{ phase: _, ...change }]) => change);
+    .map(([{ phase: _, ...change }]) => ({
+      ...change,
+      up: change.up.filter((statement) => {
+        if (!statement.startsWith('create or replace function ')) return true;
+        if (created.has(statement)) return false;
+        created.add(statement);
+        return true;
+      }),
+    }));
 }
 
 function renameColumn(t: TableModel, from: string, to: string): TableModel {
@@ -169,7 +183,7 @@ function createTable(t: TableModel, out: PhasedChange[]): void {
     phase: phase.createTable,
     table: t.name,
     description: `${t.name}: create table`,
-    up: createTableSql(t),
+    up: [...t.functions.map((f) => f.ddl), ...createTableSql(t)],
     down: [`drop table ${q(t.name)}`],
     destructiveDown: `drop table "${t.name}" (its rows are lost)`,
   });
@@ -381,14 +395,14 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
     });
   }
 
-  const indexes = matchByShape(c.indexes, t.indexes, (i) => i.columns.join(','));
+  const indexes = matchByShape(c.indexes, t.indexes, indexShape);
   for (const i of indexes.dropped) {
     out.push({
       phase: phase.dropConstraint,
       table,
-      description: `${table}: drop index ${i.name} (${i.columns.join(', ')})`,
+      description: `${table}: drop ${describeIndex(i)}`,
       up: [`drop index ${q(i.name)}`],
-      down: [`create index ${q(i.name)} on ${q(table)} (${columnsSql(i.columns)})`],
+      down: [createIndexSql(table, i)],
     });
   }
   for (const [from, to] of indexes.renamed) {
@@ -404,9 +418,40 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
     out.push({
       phase: phase.addConstraint,
       table,
-      description: `${table}: add index ${i.name} (${i.columns.join(', ')})`,
-      up: [`create index ${q(i.name)} on ${q(table)} (${columnsSql(i.columns)})`],
+      description: `${table}: add ${describeIndex(i)}`,
+      up: [createIndexSql(table, i)],
       down: [`drop index ${q(i.name)}`],
+      ...(i.unique ? { warning: 'fails if rows already repeat these values' } : {}),
+    });
+  }
+
+  const triggers = matchByShape(c.triggers, t.triggers, triggerShape);
+  for (const x of triggers.dropped) {
+    out.push({
+      phase: phase.trigger,
+      table,
+      description: `${table}: drop trigger ${x.name} (${describeTrigger(x)})`,
+      up: [dropTriggerSql(table, x)],
+      down: [createTriggerSql(table, x)],
+    });
+  }
+  for (const [from, to] of triggers.renamed) {
+    out.push({
+      phase: phase.trigger,
+      table,
+      description: `${table}: rename trigger ${from.name} to ${to.name}`,
+      up: [`alter trigger ${q(from.name)} on ${q(table)} rename to ${q(to.name)}`],
+      down: [`alter trigger ${q(to.name)} on ${q(table)} rename to ${q(from.name)}`],
+    });
+  }
+  for (const x of triggers.added) {
+    const fn = t.functions.filter((f) => f.name === x.function).map((f) => f.ddl);
+    out.push({
+      phase: phase.trigger,
+      table,
+      description: `${table}: add trigger ${x.name} (${describeTrigger(x)})`,
+      up: [...fn, dropTriggerSql(table, x), createTriggerSql(table, x)],
+      down: [dropTriggerSql(table, x)],
     });
   }
 
@@ -429,6 +474,12 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
     });
   }
 }
+
+const indexShape = (i: IndexModel) =>
+  `${i.unique ? 'unique:' : ''}${i.columns.join(',')}${i.where ? ` where ${i.where}` : ''}`;
+const describeIndex = (i: IndexModel) =>
+  `${i.unique ? 'unique index' : 'index'} ${i.name} (${i.columns.join(', ')})${i.where ? ` where ${i.where}` : ''}`;
+const describeTrigger = (t: TriggerModel) => `after ${t.events}: ${t.function}(${t.args[0] ?? ''})`;
 
 function renameConstraint(table: string, from: string, to: string, kind: string, out: PhasedChange[]): void {
   out.push({

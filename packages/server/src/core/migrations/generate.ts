@@ -1,7 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EntityMap, Schema } from '@typecrud/shared';
+import type { AnySchema, EntityMap } from '@typecrud/shared';
 import { openDatabase } from '../database.js';
+import { diffOutbox } from '../live/outbox.js';
 import { columnName, tableModels } from '../table-model.js';
 import type { Executor } from '../transaction.js';
 import { diffSchemas, type Renames, type SchemaChange } from './diff.js';
@@ -11,7 +12,7 @@ import { loadMigrations, MigrationError, migrateUp, migrationStatus } from './ru
 export interface GenerateOptions {
   /** The schema to compare with: at the latest migration of `dir` (pending migrations are refused). */
   readonly db: Executor;
-  readonly schema: Schema<EntityMap>;
+  readonly schema: AnySchema;
   /** The migrations folder the new file goes to. */
   readonly dir: string;
   /** Short name, e.g. `add-membership`; the file is `<utc timestamp>_<name>.ts`. */
@@ -52,11 +53,14 @@ export async function generateMigration(options: GenerateOptions): Promise<Gener
       status.filter((m) => m.executedAt).at(-1)?.name ?? null,
     );
   }
-  const changes = diffSchemas(
-    await introspectSchema(options.db),
-    tableModels(options.schema),
-    resolveRenames(options.schema, options.renames),
-  );
+  const changes = [
+    ...diffSchemas(
+      await introspectSchema(options.db),
+      tableModels(options.schema),
+      resolveRenames(options.schema, options.renames),
+    ),
+    ...(await diffOutbox(options.db, options.schema)),
+  ];
   if (changes.length === 0 && !options.allowEmpty) return { path: null, name: null, changes };
   const existing = (await loadMigrations(options.dir)).map((m) => m.name);
   const name = `${nextStamp(options.now ?? new Date(), existing)}_${slug}`;
@@ -80,7 +84,7 @@ function nextStamp(now: Date, existing: readonly string[]): string {
 }
 
 /** Entity and field names in renames become table and column names; table and column names stay. */
-function resolveRenames(schema: Schema<EntityMap>, renames: Renames | undefined): Renames {
+function resolveRenames(schema: AnySchema, renames: Renames | undefined): Renames {
   const table = (name: string) => {
     const entity = (schema.entities as EntityMap)[name];
     return entity ? entity.table : name;
@@ -105,6 +109,26 @@ const templateText = (s: string) =>
   s.replaceAll('\\', '\\\\').replaceAll('`', '\\`').replaceAll('${', '\\${');
 const stringLiteral = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 
+/** Biome's line width (biome.json): the generated file must be what `biome format` would write. */
+const lineWidth = 110;
+
+/**
+ * One `await sql\`...\`.execute(db);`. A statement that would not fit on the first line starts on
+ * its own line inside the template (SQL ignores the whitespace), so the formatter, which keeps
+ * template text as it is, has nothing to break.
+ */
+function renderStatement(statement: string): string {
+  const text = templateText(statement);
+  const firstLine = text.split('\n', 1)[0]!;
+  const opening = `  await sql\``;
+  const closing = `\`.execute(db);`;
+  const fits = text.includes('\n')
+    ? opening.length + firstLine.length <= lineWidth
+    : opening.length + text.length + closing.length <= lineWidth;
+  if (fits) return `${opening}${text.replaceAll('\n', '\n  ')}${closing}`;
+  return `${opening}\n    ${text.replaceAll('\n', '\n    ')}\n  ${closing}`;
+}
+
 function renderSteps(changes: readonly SchemaChange[], direction: 'up' | 'down'): string {
   const ordered = direction === 'up' ? changes : [...changes].reverse();
   const lines: string[] = [];
@@ -115,8 +139,7 @@ function renderSteps(changes: readonly SchemaChange[], direction: 'up' | 'down')
     const flag = direction === 'up' ? c.destructive : c.destructiveDown;
     if (flag) lines.push(`  // DESTRUCTIVE: ${flag}`);
     if (direction === 'up' && c.warning) lines.push(`  // Note: ${c.warning}`);
-    for (const s of statements)
-      lines.push(`  await sql\`${templateText(s).replaceAll('\n', '\n  ')}\`.execute(db);`);
+    for (const s of statements) lines.push(renderStatement(s));
   }
   return lines.join('\n');
 }

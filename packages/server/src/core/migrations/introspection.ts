@@ -10,9 +10,13 @@ import type {
 } from '../table-model.js';
 import { quoteIdent } from '../table-model.js';
 import type { Executor } from '../transaction.js';
+import type { TriggerModel } from '../triggers.js';
 
 /** The tables Kysely's Migrator keeps its history and lock in; never part of a diff. */
 export const migrationTables = ['kysely_migration', 'kysely_migration_lock'] as const;
+
+/** The change-event outbox's tables: managed by `diffOutbox`, not by the table diff. */
+const outboxTables = ['typecrud_outbox', 'typecrud_outbox_horizon'];
 
 interface TableRow {
   table: string;
@@ -43,6 +47,33 @@ interface IndexRow {
   table: string;
   name: string;
   columns: string;
+  unique: boolean;
+  predicate: string | null;
+}
+
+interface TriggerRow {
+  table: string;
+  name: string;
+  type: number;
+  function: string;
+  args: string;
+  nargs: number;
+  old_table: string | null;
+  new_table: string | null;
+}
+
+/** pg_trigger.tgtype bits: which events fire the trigger. */
+function triggerEvents(type: number): string {
+  const events = [
+    [4, 'insert'],
+    [16, 'update'],
+    [8, 'delete'],
+    [32, 'truncate'],
+  ] as const;
+  return events
+    .filter(([bit]) => (type & bit) !== 0)
+    .map(([, e]) => e)
+    .join(' or ');
 }
 
 const onDeleteCodes: Record<string, OnDelete> = {
@@ -61,10 +92,10 @@ const onDeleteCodes: Record<string, OnDelete> = {
  */
 export async function introspectSchema(
   db: Executor,
-  exclude: readonly string[] = migrationTables,
+  exclude: readonly string[] = [...migrationTables, ...outboxTables],
 ): Promise<TableModel[]> {
   const scope = sql`c.relnamespace = (select oid from pg_namespace where nspname = current_schema()) and c.relkind in ('r', 'p')`;
-  const [tables, columns, constraints, indexes] = await Promise.all([
+  const [tables, columns, constraints, indexes, triggers] = await Promise.all([
     sql<TableRow>`
       select c.relname as "table", obj_description(c.oid, 'pg_class') as comment
       from pg_class c where ${scope} order by c.relname`.execute(db),
@@ -83,13 +114,23 @@ export async function introspectSchema(
       left join pg_class f on f.oid = k.confrelid
       where ${scope} and k.contype in ('p', 'u', 'f', 'c') order by c.relname, k.conname`.execute(db),
     sql<IndexRow>`
-      select c.relname as "table", i.relname as name, x.indkey::text as columns
+      select c.relname as "table", i.relname as name, x.indkey::text as columns, x.indisunique as "unique",
+        pg_get_expr(x.indpred, x.indrelid) as predicate
       from pg_index x
       join pg_class i on i.oid = x.indexrelid
       join pg_class c on c.oid = x.indrelid
       where ${scope}
         and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.contype in ('p', 'u', 'x'))
       order by c.relname, i.relname`.execute(db),
+    sql<TriggerRow>`
+      select c.relname as "table", t.tgname as name, t.tgtype::int as type, p.proname as function,
+        encode(t.tgargs, 'escape') as args, t.tgnargs::int as nargs, t.tgoldtable as old_table, t.tgnewtable as new_table
+      from pg_trigger t
+      join pg_class c on c.oid = t.tgrelid
+      join pg_proc p on p.oid = t.tgfoid
+      -- the change-event trigger is the outbox's own (compared by live/outbox.ts)
+      where ${scope} and not t.tgisinternal and t.tgname <> 'typecrud_outbox'
+      order by c.relname, t.tgname`.execute(db),
   ]);
 
   const out: TableModel[] = [];
@@ -129,7 +170,29 @@ export async function introspectSchema(
       }));
     const idx: IndexModel[] = indexes.rows
       .filter((i) => i.table === t.table)
-      .map((i) => ({ name: i.name, columns: names(i.columns) }));
+      .map((i) => ({
+        name: i.name,
+        columns: names(i.columns),
+        ...(i.unique ? { unique: true } : {}),
+        ...(i.predicate !== null ? { where: i.predicate } : {}),
+      }));
+    const trg: TriggerModel[] = triggers.rows
+      .filter((x) => x.table === t.table)
+      .map((x) => ({
+        name: x.name,
+        events: triggerEvents(Number(x.type)),
+        function: x.function,
+        // bytea 'escape' writes each argument's terminating NUL as \000 (and a backslash as \\)
+        args:
+          Number(x.nargs) === 0
+            ? []
+            : x.args
+                .split('\\000')
+                .slice(0, Number(x.nargs))
+                .map((a) => a.replaceAll('\\\\', '\\')),
+        ...(x.old_table ? { oldTable: x.old_table } : {}),
+        ...(x.new_table ? { newTable: x.new_table } : {}),
+      }));
     out.push({
       name: t.table,
       entity: t.table,
@@ -149,6 +212,8 @@ export async function introspectSchema(
       foreignKeys,
       checks,
       indexes: idx,
+      triggers: trg,
+      functions: [],
       ...(t.comment !== null ? { comment: t.comment } : {}),
     });
   }

@@ -1,11 +1,12 @@
 import type {
   Action,
   AnyEntity,
+  AnySchema,
   EntityMap,
+  Operator,
   Policies,
   Principal,
   ResolvedRelation,
-  Schema,
   SortSpec,
 } from '@typecrud/shared';
 import { queryLimits } from '@typecrud/shared';
@@ -14,12 +15,56 @@ import { badRequest } from '../errors.js';
 import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns } from './entity-meta.js';
 
 /** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
+
+/** The two sides of a comparison: the column as stored, as compared, and how a value is bound. */
+interface OperandSides {
+  col: Sql;
+  lhs: Sql;
+  rhs: (v: unknown) => Sql;
+  insensitive: boolean;
+}
+
+const likePattern = (op: 'contains' | 'startsWith' | 'endsWith') => (c: OperandSides, v: unknown) => {
+  const escaped = (v as string).replace(/[\\%_]/g, (m) => `\\${m}`);
+  const pattern = op === 'contains' ? `%${escaped}%` : op === 'startsWith' ? `${escaped}%` : `%${escaped}`;
+  return c.insensitive ? sql`${c.col} ilike ${pattern}` : sql`${c.col} like ${pattern}`;
+};
+
+const inList = (negate: boolean) => (c: OperandSides, v: unknown) => {
+  const list = v as unknown[];
+  if (list.length === 0) return negate ? sql`true` : sql`false`;
+  const values = sql.join(list.map(c.rhs));
+  // NOT IN over a NULL column is NULL, not true: a row without a value is "not in" any list
+  return negate ? sql`(${c.lhs} not in (${values}) or ${c.col} is null)` : sql`${c.lhs} in (${values})`;
+};
+
+/** The SQL of every operator of the operator table (`operators` in @typecrud/shared): one entry each. */
+const operatorSql: Record<Operator, (c: OperandSides, v: unknown) => Sql> = {
+  eq: (c, v) => (v === null ? sql`${c.col} is null` : sql`${c.lhs} = ${c.rhs(v)}`),
+  ne: (c, v) => (v === null ? sql`${c.col} is not null` : sql`${c.lhs} is distinct from ${c.rhs(v)}`),
+  in: inList(false),
+  notIn: inList(true),
+  lt: (c, v) => sql`${c.lhs} < ${c.rhs(v)}`,
+  lte: (c, v) => sql`${c.lhs} <= ${c.rhs(v)}`,
+  gt: (c, v) => sql`${c.lhs} > ${c.rhs(v)}`,
+  gte: (c, v) => sql`${c.lhs} >= ${c.rhs(v)}`,
+  contains: likePattern('contains'),
+  startsWith: likePattern('startsWith'),
+  endsWith: likePattern('endsWith'),
+  isNull: (c, v) => (v ? sql`${c.col} is null` : sql`${c.col} is not null`),
+};
+
 export class Compiler {
   private n = 0;
   /** Every entity whose rows this statement reads (cache keys depend on their generations). */
   readonly touched = new Set<string>();
+  /**
+   * The query's `withArchived`: archived related rows then count in relation filters and ordering
+   * too (policies always count them: a rule is about whose a row is, not whether it is archived).
+   */
+  withArchived = false;
   constructor(
-    readonly schema: Schema<EntityMap>,
+    readonly schema: AnySchema,
     readonly caller: Principal | null,
     /** Absent only for services created explicitly unrestricted. */
     readonly policies: Policies<EntityMap> | undefined,
@@ -132,57 +177,18 @@ export class Compiler {
     if (typeof value !== 'object' || value instanceof Date) return [sql`${cmp} = ${param(value)}`];
     const ops = value as Record<string, unknown>;
     const insensitive = ops.mode === 'insensitive';
-    const lhs = insensitive ? sql`lower(${col})` : cmp;
-    const rhs = (v: unknown) => (insensitive ? sql`lower(${param(v)})` : param(v));
+    const side: OperandSides = {
+      col,
+      lhs: insensitive ? sql`lower(${col})` : cmp,
+      rhs: (v) => (insensitive ? sql`lower(${param(v)})` : param(v)),
+      insensitive,
+    };
     const out: Sql[] = [];
     for (const [op, v] of Object.entries(ops)) {
       if (v === undefined || op === 'mode') continue;
-      switch (op) {
-        case 'eq':
-          out.push(v === null ? sql`${col} is null` : sql`${lhs} = ${rhs(v)}`);
-          break;
-        case 'ne':
-          out.push(v === null ? sql`${col} is not null` : sql`${lhs} is distinct from ${rhs(v)}`);
-          break;
-        case 'in':
-        case 'notIn': {
-          const list = v as unknown[];
-          if (list.length === 0) out.push(op === 'in' ? sql`false` : sql`true`);
-          else {
-            const values = sql.join(list.map(rhs));
-            out.push(
-              op === 'in' ? sql`${lhs} in (${values})` : sql`(${lhs} not in (${values}) or ${col} is null)`,
-            );
-          }
-          break;
-        }
-        case 'lt':
-          out.push(sql`${lhs} < ${rhs(v)}`);
-          break;
-        case 'lte':
-          out.push(sql`${lhs} <= ${rhs(v)}`);
-          break;
-        case 'gt':
-          out.push(sql`${lhs} > ${rhs(v)}`);
-          break;
-        case 'gte':
-          out.push(sql`${lhs} >= ${rhs(v)}`);
-          break;
-        case 'contains':
-        case 'startsWith':
-        case 'endsWith': {
-          const escaped = (v as string).replace(/[\\%_]/g, (m) => `\\${m}`);
-          const pattern =
-            op === 'contains' ? `%${escaped}%` : op === 'startsWith' ? `${escaped}%` : `%${escaped}`;
-          out.push(insensitive ? sql`${col} ilike ${pattern}` : sql`${col} like ${pattern}`);
-          break;
-        }
-        case 'isNull':
-          out.push(v ? sql`${col} is null` : sql`${col} is not null`);
-          break;
-        default:
-          throw badRequest(`unknown operator ${op}`, [{ path: [...at, op], message: 'unknown operator' }]);
-      }
+      if (!Object.hasOwn(operatorSql, op))
+        throw badRequest(`unknown operator ${op}`, [{ path: [...at, op], message: 'unknown operator' }]);
+      out.push(operatorSql[op as Operator](side, v));
     }
     return out;
   }
@@ -200,7 +206,11 @@ export class Compiler {
   ): Sql {
     const a = this.alias();
     const { from, link } = this.relationSource(rel, alias, a);
-    const conds = [link, ...this.visible(rel.target, a, false, !trusted), ...condition(a)];
+    const conds = [
+      link,
+      ...this.visible(rel.target, a, trusted || this.withArchived, !trusted),
+      ...condition(a),
+    ];
     return sql`exists (select 1 from ${from} where ${and(conds)})`;
   }
 
@@ -322,8 +332,11 @@ export class Compiler {
       const a = this.alias();
       this.orderTerms(rel.target, a, spec as Record<string, unknown>, [...path, key], nested);
       const { from, link } = this.relationSource(rel, alias, a);
-      // ordering by a related row must not reveal rows the caller may not read
-      const conds = and([link, ...this.visible(rel.target, a, true)]);
+      // ordering by a related row must not reveal rows the caller may not read; an archived parent
+      // counts when it would be embedded (a required one always, an optional one withArchived)
+      const required =
+        rel.kind === 'belongsTo' && !metaOf(rel.source).byField.get(rel.field!)!.config.nullable;
+      const conds = and([link, ...this.visible(rel.target, a, required || this.withArchived)]);
       for (const t of nested) {
         out.push({ ...t, expr: sql`(select ${t.expr} from ${from} where ${conds})`, field: undefined });
       }
@@ -473,4 +486,53 @@ export function decodeRow(
       decodeRow(p.meta, p.nested, v as Record<string, unknown>);
     }
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// response size
+
+/** The default of `maxResponseRows`: most rows one read may embed through its includes. */
+export const defaultMaxResponseRows = 10_000;
+
+/**
+ * Refuses, before anything runs, a read whose includes could embed more than `max` rows at any
+ * one include: each of `rows` top-level rows embeds up to a to-many include's limit (the
+ * target's maxLimit when unset), each of those up to its own includes' limits, and so on (a
+ * to-one include embeds one row per parent). Over the cap is a BAD_REQUEST naming the include
+ * that embeds most, with the path of its limit. (The whole response is bounded by the byte cap.)
+ */
+export function checkResponseRows(
+  schema: AnySchema,
+  entity: AnyEntity,
+  rows: number,
+  include: Record<string, unknown> | undefined,
+  max: number,
+): void {
+  let worst: { path: string[]; rows: number; many: boolean } | undefined;
+  const walk = (e: AnyEntity, inc: Record<string, unknown> | undefined, each: number, path: string[]) => {
+    if (!inc) return;
+    for (const [name, arg] of Object.entries(inc)) {
+      if (!arg) continue;
+      const rel = schema.relation(e.name, name);
+      const args = (arg === true ? {} : arg) as IncludeArgs;
+      const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
+      const embedded = each * (many ? (args.limit ?? rel.target.limits.maxLimit) : 1);
+      // a to-many include before a to-one, the deepest of equals: narrowing it narrows nothing else
+      if (!worst || embedded > worst.rows || (embedded === worst.rows && (many || !worst.many)))
+        worst = { path: [...path, name], rows: embedded, many };
+      walk(rel.target, args.include, embedded, [...path, name]);
+    }
+  };
+  walk(entity, include, rows, []);
+  if (!worst || worst.rows <= max) return;
+  const n = (v: number) => v.toLocaleString('en-US');
+  throw badRequest(
+    `include ${worst.path.join('.')} would embed up to ${n(worst.rows)} rows; the limit is ${n(max)}: give it a smaller limit`,
+    [
+      {
+        path: [...worst.path.flatMap((p) => ['include', p]), ...(worst.many ? ['limit'] : [])],
+        message: `would embed up to ${n(worst.rows)} rows; the response limit is ${n(max)}`,
+      },
+    ],
+  );
 }

@@ -1,0 +1,367 @@
+import { demoPassword } from '@typecrud/demo/server';
+import { testEngines } from '@typecrud/server/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../src/testing.js';
+import { dataOf, errorsOf, mutate, query, signIn } from './http.js';
+import { q, type RestProblem, rest } from './rest.js';
+
+interface ProjectRow {
+  id: string;
+  version: number;
+  name: string;
+  organizationId: string;
+  archivedAt: string | null;
+  tags?: { id: string; label: string }[];
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+  total?: number;
+}
+
+const missing = '00000000-0000-4000-8000-000000000000';
+
+describe.each(testEngines())('REST on %s', (engine) => {
+  let server: TestServer;
+  let url: string;
+  let admin: string;
+  const tokens: Record<string, string> = {};
+  let acme: string;
+  let globex: string;
+
+  beforeAll(async () => {
+    server = await startTestServer(engine, { seed: true, limits: { BODY_LIMIT: 64 * 1024 } });
+    url = server.url;
+    admin = await signIn(url, server.admin.email, server.admin.password);
+    for (const who of ['ada@acme.test', 'bob@acme.test', 'cleo@acme.test', 'gus@globex.test'])
+      tokens[who] = await signIn(url, who, demoPassword);
+    const orgs = await server.system.managers.organization.list({ db: server.database.db, caller: null }, {});
+    acme = orgs.items.find((o) => o.slug === 'acme')!.id;
+    globex = orgs.items.find((o) => o.slug === 'globex')!.id;
+  });
+  afterAll(() => server?.close());
+
+  it('signs in and runs the CRUD workflow with HTTP semantics', async () => {
+    const signedIn = await rest<{ token: string }>(url, 'POST', '/api/v1/auth/sign-in', {
+      json: { email: 'ada@acme.test', password: demoPassword },
+    });
+    expect(signedIn.status).toBe(200);
+    const token = signedIn.body.token;
+    const tags = await rest<Page<{ id: string }>>(url, 'GET', `/api/v1/tags${q({ limit: 2 })}`, { token });
+
+    const created = await rest<ProjectRow>(url, 'POST', '/api/v1/projects', {
+      token,
+      json: { organizationId: acme, name: 'Zeppelin', tags: { connect: tags.body.items.map((t) => t.id) } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/api/v1/projects/${created.body.id}`);
+    expect(created.headers.get('etag')).toBe('"1"');
+    const id = created.body.id;
+
+    const got = await rest<ProjectRow>(
+      url,
+      'GET',
+      `/api/v1/projects/${id}${q({ include: { tags: true } })}`,
+      {
+        token,
+      },
+    );
+    expect(got.status).toBe(200);
+    expect(got.body.tags?.map((t) => t.id).sort()).toEqual(tags.body.items.map((t) => t.id).sort());
+    const notModified = await rest(url, 'GET', `/api/v1/projects/${id}`, {
+      token,
+      headers: { 'if-none-match': '"1"' },
+    });
+    expect(notModified.status).toBe(304);
+
+    const updated = await rest<ProjectRow>(url, 'PATCH', `/api/v1/projects/${id}`, {
+      token,
+      json: { description: 'airship' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.headers.get('etag')).toBe('"2"');
+    const stale = await rest<RestProblem>(url, 'PATCH', `/api/v1/projects/${id}`, {
+      token,
+      json: { description: 'lost update' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(stale.body).toMatchObject({ code: 'CONFLICT', currentVersion: 2, fields: ['version'] });
+    const reread = await rest<ProjectRow & { description: string }>(url, 'GET', `/api/v1/projects/${id}`, {
+      token,
+    });
+    expect(reread.body.description).toBe('airship');
+
+    const archived = await rest<ProjectRow>(url, 'POST', `/api/v1/projects/${id}/archive`, { token });
+    expect(archived.status).toBe(200);
+    expect(archived.body.archivedAt).not.toBeNull();
+    expect((await rest(url, 'GET', `/api/v1/projects/${id}`, { token })).status).toBe(404);
+    const restored = await rest<ProjectRow>(url, 'POST', `/api/v1/projects/${id}/restore`, { token });
+    expect(restored.body.archivedAt).toBeNull();
+
+    const unlinked = await rest<{ count: number }>(url, 'POST', `/api/v1/projects/${id}/tags/disconnect`, {
+      token,
+      json: { ids: [tags.body.items[0]!.id] },
+    });
+    expect(unlinked.body.count).toBe(1);
+
+    const deleted = await rest<{ id: string }>(url, 'DELETE', `/api/v1/projects/${id}`, { token });
+    expect(deleted.status).toBe(200);
+    expect((await rest(url, 'GET', `/api/v1/projects/${id}`, { token })).status).toBe(404);
+  });
+
+  it('lists with a JSON where, a two-field sort, a total and the cursor', async () => {
+    const params = { where: { organizationId: acme }, orderBy: [{ isPublic: 'desc' }, { name: 'asc' }] };
+    const first = await rest<Page<ProjectRow & { isPublic: boolean }>>(
+      url,
+      'GET',
+      `/api/v1/projects${q({ ...params, limit: 2, withTotal: true })}`,
+      { token: admin },
+    );
+    expect(first.status).toBe(200);
+    const all = await server.system.managers.project.list(
+      { db: server.database.db, caller: null },
+      { where: { organizationId: acme }, orderBy: [{ isPublic: 'desc' }, { name: 'asc' }] },
+    );
+    expect(first.body.total).toBe(all.items.length);
+    expect(first.body.items.map((p) => p.name)).toEqual(all.items.slice(0, 2).map((p) => p.name));
+    const second = await rest<Page<ProjectRow>>(
+      url,
+      'GET',
+      `/api/v1/projects${q({ ...params, limit: 2, cursor: first.body.nextCursor })}`,
+      { token: admin },
+    );
+    expect(second.body.items.map((p) => p.name)).toEqual(all.items.slice(2, 4).map((p) => p.name));
+    const released = await rest<Page<{ releasedAt: string; downloads: string }>>(
+      url,
+      'GET',
+      `/api/v1/releases${q({ where: { releasedAt: { gte: '2026-02-01T00:00:00.000Z' } }, limit: 100 })}`,
+      { token: admin },
+    );
+    expect(released.body.items.length).toBeGreaterThan(0);
+    for (const r of released.body.items) {
+      expect(Date.parse(r.releasedAt)).toBeGreaterThanOrEqual(Date.parse('2026-02-01T00:00:00.000Z'));
+      expect(r.downloads).toMatch(/^\d+$/); // a bigint, as a decimal string
+    }
+  });
+
+  it('answers like tRPC for every caller: hidden is 404 like missing, refused writes change nothing', async () => {
+    const ctx = { db: server.database.db, caller: null };
+    const projects = (await server.system.managers.project.list(ctx, { limit: 100 })).items;
+    const targets = [...projects.map((p) => p.id), missing];
+    const callers: [string, string | undefined][] = [
+      ['superadmin', admin],
+      ...Object.entries(tokens),
+      ['signed out', undefined],
+    ];
+    let compared = 0;
+    let hidden = 0;
+    let refused = 0;
+    for (const [who, token] of callers) {
+      // list: the same rows
+      const viaRest = await rest<Page<ProjectRow> | RestProblem>(
+        url,
+        'GET',
+        `/api/v1/projects${q({ limit: 100 })}`,
+        {
+          token,
+        },
+      );
+      const viaTrpc = await query(url, 'project.list', { limit: 100 }, { token });
+      expect(viaRest.status, who).toBe(viaTrpc.status);
+      if (viaTrpc.status === 200)
+        expect((viaRest.body as Page<ProjectRow>).items.map((p) => p.id).sort(), who).toEqual(
+          dataOf<Page<ProjectRow>>(viaTrpc)
+            .items.map((p) => p.id)
+            .sort(),
+        );
+      for (const id of targets) {
+        const r = await rest<RestProblem>(url, 'GET', `/api/v1/projects/${id}`, { token });
+        const t = await query(url, 'project.get', { id }, { token });
+        expect(r.status, `${who} get ${id}`).toBe(t.status);
+        if (t.status !== 200) expect(r.body.code).toBe(errorsOf(t)[0]!.data.code);
+        if (id === missing && token) expect(r.status).toBe(404);
+        if (id !== missing && r.status === 404) hidden++;
+        compared++;
+      }
+    }
+    // writes: REST first; a refusal leaves the row as it was, and tRPC refuses the same call alike
+    for (const [who, token] of callers) {
+      for (const target of projects.slice(0, 3).concat(projects.slice(-2))) {
+        const before = await server.system.managers.project.get(ctx, { id: target.id });
+        const r = await rest<RestProblem>(url, 'PATCH', `/api/v1/projects/${target.id}`, {
+          token,
+          json: { description: `by ${who}` },
+        });
+        if (r.status !== 200) {
+          refused++;
+          expect(await server.system.managers.project.get(ctx, { id: target.id }), who).toEqual(before);
+          const t = await mutate(
+            url,
+            'project.update',
+            { id: target.id, data: { description: `by ${who}` } },
+            { token },
+          );
+          expect(t.status, `${who} update`).toBe(r.status);
+          expect(errorsOf(t)[0]!.data.code).toBe(r.body.code);
+        } else {
+          const t = await mutate(
+            url,
+            'project.update',
+            { id: target.id, data: { description: `again ${who}` } },
+            { token },
+          );
+          expect(t.status, `${who} update`).toBe(200);
+        }
+        // moving a row to another tenant is refused alike, and leaves it in place
+        const moved = await rest<RestProblem>(url, 'PATCH', `/api/v1/projects/${target.id}`, {
+          token,
+          json: { organizationId: target.organizationId === acme ? globex : acme },
+        });
+        expect(moved.status).toBeGreaterThanOrEqual(400);
+        expect(moved.status).toBeLessThan(500);
+        expect((await server.system.managers.project.get(ctx, { id: target.id })).organizationId).toBe(
+          target.organizationId,
+        );
+        compared++;
+      }
+      // delete on a fresh row per protocol
+      const [a, b] = (
+        await server.system.managers.project.createMany(ctx, [
+          { organizationId: acme, name: `del-rest-${who}` },
+          { organizationId: acme, name: `del-trpc-${who}` },
+        ])
+      ).ids;
+      const r = await rest<RestProblem>(url, 'DELETE', `/api/v1/projects/${a}`, { token });
+      const t = await mutate(url, 'project.delete', { id: b }, { token });
+      expect(r.status, `${who} delete`).toBe(t.status);
+      if (r.status !== 200) {
+        expect(r.body.code).toBe(errorsOf(t)[0]!.data.code);
+        expect((await server.system.managers.project.get(ctx, { id: a! })).id).toBe(a);
+      }
+    }
+    // the matrix has both sides: rows some callers cannot see, writes some callers may not make
+    expect(hidden).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+    expect(compared).toBe(callers.length * targets.length + callers.length * 5);
+  });
+
+  it('refuses bad input with a problem document naming what was wrong, never a 5xx', async () => {
+    const token = admin;
+    const project = (
+      await rest<Page<ProjectRow>>(url, 'GET', `/api/v1/projects${q({ limit: 1 })}`, { token })
+    ).body.items[0]!;
+    const cases: {
+      name: string;
+      send: () => Promise<{ status: number; body: RestProblem }>;
+      status: number;
+      path: string;
+    }[] = [
+      {
+        name: 'wrong content type',
+        send: () =>
+          rest(url, 'POST', '/api/v1/projects', {
+            token,
+            body: 'name=x',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+        status: 415,
+        path: 'content-type',
+      },
+      {
+        name: 'oversized body',
+        send: () =>
+          rest(url, 'POST', '/api/v1/projects', {
+            token,
+            json: { organizationId: acme, name: 'x'.repeat(70 * 1024) },
+          }),
+        status: 413,
+        path: '',
+      },
+      {
+        name: 'malformed JSON',
+        send: () =>
+          rest(url, 'POST', '/api/v1/projects', {
+            token,
+            body: '{"name":',
+            headers: { 'content-type': 'application/json' },
+          }),
+        status: 400,
+        path: '(body)',
+      },
+      {
+        name: 'unknown query parameter',
+        send: () => rest(url, 'GET', '/api/v1/projects?limit=2&sortBy=name', { token }),
+        status: 400,
+        path: 'sortBy',
+      },
+      {
+        name: 'where that is not JSON',
+        send: () => rest(url, 'GET', '/api/v1/projects?where=name', { token }),
+        status: 400,
+        path: 'where',
+      },
+      {
+        name: 'filter on an unknown field',
+        send: () => rest(url, 'GET', `/api/v1/projects${q({ where: { nope: 1 } })}`, { token }),
+        status: 400,
+        path: 'where.nope',
+      },
+      {
+        name: 'limit over the maximum',
+        send: () => rest(url, 'GET', '/api/v1/projects?limit=100000', { token }),
+        status: 400,
+        path: 'limit',
+      },
+      {
+        name: 'unknown body field',
+        send: () => rest(url, 'PATCH', `/api/v1/projects/${project.id}`, { token, json: { colour: 'red' } }),
+        status: 400,
+        path: 'colour',
+      },
+      {
+        name: 'bad id',
+        send: () => rest(url, 'GET', '/api/v1/projects/not-a-uuid', { token }),
+        status: 400,
+        path: 'id',
+      },
+      {
+        name: 'bad If-Match',
+        send: () =>
+          rest(url, 'PATCH', `/api/v1/projects/${project.id}`, {
+            token,
+            json: { name: 'y' },
+            headers: { 'if-match': 'soon' },
+          }),
+        status: 400,
+        path: 'If-Match',
+      },
+      {
+        name: 'a date that is not a date',
+        send: () =>
+          rest(url, 'GET', `/api/v1/releases${q({ where: { releasedAt: { gte: 'yesterday' } } })}`, {
+            token,
+          }),
+        status: 400,
+        path: 'where.releasedAt.gte',
+      },
+    ];
+    for (const c of cases) {
+      const answer = await c.send();
+      expect(answer.status, c.name).toBe(c.status);
+      expect(answer.body.status, c.name).toBe(c.status);
+      if (c.path)
+        expect(
+          answer.body.issues.map((i) => i.path.join('.')),
+          c.name,
+        ).toContain(c.path);
+      else expect(answer.body.detail, c.name).toMatch(/larger than/);
+    }
+    expect((await rest(url, 'GET', `/api/v1/projects/${project.id}`, { token })).status).toBe(200);
+    const unknownRoute = await rest<RestProblem>(url, 'GET', '/api/v1/nothing-here', { token });
+    expect(unknownRoute.status).toBe(404);
+    expect(unknownRoute.body.code).toBe('NOT_FOUND');
+  });
+});

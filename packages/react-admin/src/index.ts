@@ -1,0 +1,1 @@
+export { changedFields, type RestDataProviderOptions, restDataProvider, whereOf } from './data-provider.js';

@@ -1,0 +1,115 @@
+import { belongsTo, defineEntity, defineSchema, f, hasMany, manyToMany } from '@typecrud/shared';
+import { describe, expect, it } from 'vitest';
+import { createRestApi, crudProcedures, resourcePath, revive, router, toJson } from '../src/core/index.js';
+
+const board = defineEntity({
+  name: 'board',
+  traits: ['timestamps', 'version', 'archive'],
+  fields: {
+    title: f.string({ max: 50 }).filterable().sortable().list(),
+    opensAt: f.timestamp().nullable().filterable().sortable(),
+  },
+  relations: { cards: hasMany('card', 'boardId'), labels: manyToMany('label') },
+});
+const card = defineEntity({
+  name: 'card',
+  traits: ['timestamps'],
+  fields: {
+    boardId: f.ref('board', { onDelete: 'cascade' }).list(),
+    points: f.bigint().filterable().sortable().list(),
+  },
+  relations: { board: belongsTo('board', 'boardId') },
+});
+const label = defineEntity({ name: 'label', fields: { name: f.string().filterable().list() } });
+const schema = defineSchema({ board, card, label });
+const appRouter = router({
+  board: router(crudProcedures(schema, 'board')),
+  card: router({ list: crudProcedures(schema, 'card').list }),
+});
+const rest = createRestApi({
+  schema,
+  router: appRouter,
+  createContext: () => Promise.reject(new Error('not called: the route table needs no request')),
+});
+
+describe('REST wire values', () => {
+  it('revives ISO dates and decimal bigints where the DTO takes them, at any depth', () => {
+    const list = schema.dto('board').list;
+    const input = revive(list, {
+      where: {
+        opensAt: { gte: '2026-01-01T00:00:00Z' },
+        cards: { some: { points: { gt: '9007199254740993' } } },
+      },
+      include: { cards: { where: { points: 5 } } },
+    }) as {
+      where: { opensAt: { gte: unknown }; cards: { some: { points: { gt: unknown } } } };
+      include: { cards: { where: { points: unknown } } };
+    };
+    expect(input.where.opensAt.gte).toEqual(new Date('2026-01-01T00:00:00Z'));
+    expect(input.where.cards.some.points.gt).toBe(9007199254740993n);
+    expect(input.include.cards.where.points).toBe(5n);
+    expect(list.safeParse(input).success).toBe(true);
+  });
+
+  it('leaves what does not fit for the DTO to refuse by its path, and keeps __proto__ an own key', () => {
+    const create = schema.dto('board').create;
+    const input = revive(
+      create,
+      JSON.parse('{"title":"t","opensAt":"tomorrow","__proto__":{"x":1}}'),
+    ) as object;
+    expect(Object.getPrototypeOf(input)).toBe(Object.prototype);
+    expect(Object.keys(input)).toContain('__proto__');
+    const parsed = create.safeParse(input);
+    expect(parsed.success).toBe(false);
+    const paths = parsed.error!.issues.map((i) => i.path.join('.'));
+    expect(paths).toContain('opensAt');
+    expect(JSON.stringify(parsed.error!.issues)).toContain('__proto__');
+  });
+
+  it('writes bigints as decimal strings and dates as ISO strings', () => {
+    expect(toJson({ n: 12345678901234567890n, at: new Date(0) })).toBe(
+      '{"n":"12345678901234567890","at":"1970-01-01T00:00:00.000Z"}',
+    );
+  });
+});
+
+describe('the REST route table', () => {
+  it('has a route for every procedure the router has, and none for those it lacks', () => {
+    expect(resourcePath('board')).toBe('boards');
+    expect(resourcePath('auditEntry')).toBe('audit-entries');
+    expect(resourcePath('box')).toBe('boxes');
+    const ops = rest.routes.map((r) => `${r.method} ${r.path} ${r.operationId}`);
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'GET /boards board_list',
+        'GET /boards/{id} board_get',
+        'PATCH /boards/{id} board_update',
+        'POST /boards/{id}/archive board_archive',
+        'POST /boards/{id}/labels/connect board_labels_connect',
+        'GET /cards card_list',
+      ]),
+    );
+    expect(ops.filter((o) => o.includes('card_'))).toEqual(['GET /cards card_list']);
+  });
+
+  it('documents them in OpenAPI 3.1 with components per entity', () => {
+    const doc = rest.document();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'BoardRow',
+        'BoardCreateInput',
+        'BoardUpdateInput',
+        'BoardPage',
+        'BoardWhere',
+        'CardRow',
+      ]),
+    );
+    const row = doc.components.schemas.CardRow as { properties: Record<string, { $ref?: string }> };
+    const deref = (s: { $ref?: string } | undefined) =>
+      s?.$ref ? doc.components.schemas[s.$ref.replace('#/components/schemas/', '')] : s;
+    expect(deref(row.properties.points)).toMatchObject({ type: 'string', pattern: '^-?[0-9]+$' });
+    expect(JSON.stringify(doc)).not.toContain('#/$defs/');
+    expect(rest.document()).toBe(doc); // built once
+  });
+});
