@@ -58,7 +58,12 @@ describe.each(testEngines())('delete preview and permissions on %s', (engine) =>
       const u = await m.user.create(sys(), { email: `${role}@p.test`, displayName: role });
       ids.user[role] = u.id;
       if (orgRole)
-        await m.membership.create(sys(), { organizationId: ids.orgA, userId: u.id, role: orgRole });
+        await m.membership.create(sys(), {
+          organizationId: ids.orgA,
+          userId: u.id,
+          role: orgRole,
+          status: 'active',
+        });
       callers[role] = (await loadPrincipal(app.database.db, u.id))!;
     }
     ids.tags = [
@@ -85,7 +90,12 @@ describe.each(testEngines())('delete preview and permissions on %s', (engine) =>
     const m = app.system.managers;
     const org = (await m.organization.create(sys(), { name: 'Doomed', slug: 'doomed-p' })).id;
     const owner = await m.user.create(sys(), { email: 'doomed-owner@p.test', displayName: 'Doomed owner' });
-    await m.membership.create(sys(), { organizationId: org, userId: owner.id, role: 'owner' });
+    await m.membership.create(sys(), {
+      organizationId: org,
+      userId: owner.id,
+      role: 'owner',
+      status: 'active',
+    });
     for (const name of ['One', 'Two', 'Three', 'Four', 'Five']) {
       const p = await m.project.create(sys(), {
         organizationId: org,
