@@ -152,7 +152,9 @@ function searchModel(entity: AnyEntity): { columns: ColumnModel[]; indexes: Inde
         generated: searchVectorSql(entity),
       },
     ],
-    indexes: [{ name: constraintName(entity.table, [searchColumn], 'idx'), columns: [searchColumn], method: 'gin' }],
+    indexes: [
+      { name: constraintName(entity.table, [searchColumn], 'idx'), columns: [searchColumn], method: 'gin' },
+    ],
   };
 }
 

@@ -438,7 +438,9 @@ export interface OrderTerm {
  */
 function searchTsQuery(value: unknown, at: string[]): Sql {
   if (typeof value !== 'string' || value.trim() === '')
-    throw badRequest('search must be a non-blank string', [{ path: at, message: 'must be a non-blank string' }]);
+    throw badRequest('search must be a non-blank string', [
+      { path: at, message: 'must be a non-blank string' },
+    ]);
   if (value.length > queryLimits.searchLength)
     throw badRequest(`search must be at most ${queryLimits.searchLength} characters`, [
       { path: at, message: `must be at most ${queryLimits.searchLength} characters` },
@@ -458,7 +460,9 @@ function relevanceTerm(entity: AnyEntity, alias: string, spec: unknown, path: st
     ]);
   const { search, dir = 'desc' } = (spec ?? {}) as { search?: unknown; dir?: unknown };
   if (dir !== 'asc' && dir !== 'desc')
-    throw badRequest('_relevance.dir must be asc or desc', [{ path: [...at, 'dir'], message: 'asc or desc' }]);
+    throw badRequest('_relevance.dir must be asc or desc', [
+      { path: [...at, 'dir'], message: 'asc or desc' },
+    ]);
   const desc = dir === 'desc';
   return {
     path,
