@@ -166,6 +166,15 @@ describe.each(testEngines())('full-text search on %s', (engine) => {
       orderBy: { _relevance: { search: 'rocket' } },
     });
     expect(rocket.items[0]!.name).toBe('Rocket Rocket');
+    // through a to-one relation: releases by their project's relevance
+    const releases = await app.api.release.list({
+      orderBy: [{ project: { _relevance: { search: 'fountain' } } }, { semver: 'asc' }],
+    });
+    const moonRelease = await app.api.release.list({
+      orderBy: [{ project: { _relevance: { search: 'moon', dir: 'desc' } } }, { semver: 'asc' }],
+    });
+    expect(releases.items.map((r) => r.semver)).toEqual(['2.0.0', '1.0.0']);
+    expect(moonRelease.items.map((r) => r.semver)).toEqual(['1.0.0', '2.0.0']);
   });
 
   it('pages through a relevance order with cursors (the rank is a hidden cursor value)', async () => {
