@@ -1,4 +1,4 @@
-import { checkDrift, tableModels } from '@typecrud/server';
+import { checkDrift, diffSchemas, introspectSchema, tableModels } from '@typecrud/server';
 import { testEngines } from '@typecrud/server/testing';
 import { defineEntity, defineSchema, f, type Principal, queryLimits, type Where } from '@typecrud/shared';
 import { sql } from 'kysely';
@@ -127,6 +127,12 @@ describe.each(testEngines())('full-text search on %s', (engine) => {
     // and the other way: organizations with a project matching
     const orgs = await app.api.organization.list({ where: { projects: { some: { search: 'secret' } } } });
     expect(orgs.items.map((o) => o.id)).toEqual([s.orgB]);
+    // and in an include's where
+    const org = await app.api.organization.get({
+      id: s.orgA,
+      include: { projects: { where: { search: 'moon' }, orderBy: { _relevance: { search: 'moon' } } } },
+    });
+    expect(org.projects.map((p) => p.name)).toEqual(['Moon Base', 'Telescope']);
   });
 
   it('orders by relevance (ts_rank over the weighted vector), as hand-written SQL ranks', async () => {
@@ -302,6 +308,22 @@ describe.each(testEngines())('full-text search on %s', (engine) => {
     const variant = defineSchema({ ...schema.entities, project: changed }, schema.options);
     const drift = await checkDrift(app.database.db, variant);
     expect(drift).toEqual([expect.stringContaining('project: redefine column "search_vector"')]);
+    // the redefinition runs, and its undo restores the declared column
+    const changes = diffSchemas(await introspectSchema(app.database.db), tableModels(variant));
+    for (const st of changes.flatMap((c) => c.up)) await sql.raw(st).execute(app.database.db);
+    expect(await checkDrift(app.database.db, variant)).toEqual([]);
+    // the weights follow the new order: a description match now outranks a name match
+    const flip = () =>
+      sql<{ name: string }>`select name from project where organization_id = ${s.orgA}
+        and search_vector @@ websearch_to_tsquery('simple', 'science or flowers')
+        order by ts_rank(search_vector, websearch_to_tsquery('simple', 'science or flowers')) desc`
+        .execute(app.database.db)
+        .then((r) => r.rows.map((x) => x.name));
+    expect(await flip()).toEqual(['Garden', 'Rocket Science']);
+    for (const st of [...changes].reverse().flatMap((c) => c.down))
+      await sql.raw(st).execute(app.database.db);
+    expect(await checkDrift(app.database.db, schema)).toEqual([]);
+    expect(await flip()).toEqual(['Rocket Science', 'Garden']);
     const model = tableModels(variant).find((t) => t.name === 'project')!;
     expect(model.indexes.find((i) => i.method === 'gin')?.columns).toEqual(['search_vector']);
   });

@@ -268,12 +268,17 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
       // a generated column holds nothing of its own: a new expression is a drop and an add
       if (generatedShape(old) !== generatedShape(col) || old.type !== col.type) {
         const wasPlain = old.generated === undefined;
+        // dropping the column drops its indexes: those the diff keeps are created again
+        const kept = t.indexes
+          .filter((i) => i.columns.includes(col.name))
+          .filter((i) => c.indexes.some((x) => x.name === i.name && indexShape(x) === indexShape(i)))
+          .map((i) => createIndexSql(table, i));
         out.push({
           phase: phase.alterColumn,
           table,
           description: `${table}: redefine column ${columnDdl(col)}`,
-          up: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(col)}`],
-          down: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(old)}`],
+          up: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(col)}`, ...kept],
+          down: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(old)}`, ...kept],
           ...(wasPlain ? { destructive: `replace column "${table}"."${col.name}" (its data is lost)` } : {}),
           ...(col.generated === undefined
             ? { destructiveDown: `replace column "${table}"."${col.name}" (its data is lost)` }
