@@ -128,7 +128,7 @@ describe.each(testEngines())('full-text search on %s', (engine) => {
     const orgs = await app.api.organization.list({ where: { projects: { some: { search: 'secret' } } } });
     expect(orgs.items.map((o) => o.id)).toEqual([s.orgB]);
     // and in an include's where
-    const org = await app.api.organization.get({
+    const org = await app.services.managers.organization.get(app.ctx, {
       id: s.orgA,
       include: { projects: { where: { search: 'moon' }, orderBy: { _relevance: { search: 'moon' } } } },
     });
