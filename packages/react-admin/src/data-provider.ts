@@ -28,11 +28,19 @@ const systemFields = new Set([
   'archivedAt',
 ]);
 
-/** A react-admin filter as a typecrud `where`: arrays become `in`, everything else passes as it is (plain values are equality). */
+/**
+ * A react-admin filter as a typecrud `where`: arrays become `in`, `q` (react-admin's full-text
+ * search input) becomes `search` (entities that declare search), everything else passes as it is
+ * (plain values are equality).
+ */
 export function whereOf(filter: Record<string, unknown> = {}): Record<string, unknown> {
   const where: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(filter)) {
     if (value === undefined || value === '') continue;
+    if (field === 'q' && typeof value === 'string') {
+      if (value.trim() !== '') where.search = value;
+      continue;
+    }
     where[field] = Array.isArray(value) ? { in: value } : value;
   }
   return where;

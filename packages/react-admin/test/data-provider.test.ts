@@ -58,6 +58,31 @@ describe.each(testEngines())('react-admin data provider over REST on %s', (engin
     expect(named.data.map((p) => p.name)).toEqual(['Rocket']);
   });
 
+  it('getList: the full-text `q` filter is the search, under the caller’s read rule', async () => {
+    const q = 'demo -rocket';
+    const got = await provider.getList('projects', {
+      filter: { q },
+      sort: { field: 'name', order: 'ASC' },
+      pagination: { page: 1, perPage: 100 },
+    });
+    const readable = await server.system.managers.project.list(sys(), {
+      where: { AND: [{ search: q }, { OR: [{ isPublic: true }, { organizationId: acme }] }] },
+      orderBy: [{ name: 'asc' }],
+      limit: 100,
+    });
+    // Acme's projects but Rocket, and Globex's public one (its private Volcano never)
+    expect(got.data.map((p) => p.name)).toEqual(['Anvil', 'Catapult', 'Hammock', 'Magnet', 'Tornado']);
+    expect(got.data.map((p) => p.name)).toEqual(readable.items.map((p) => p.name));
+    expect(got.total).toBe(5);
+    // a blank q is no filter
+    const blank = await provider.getList('projects', {
+      filter: { q: '  ', organizationId: acme },
+      sort: { field: 'name', order: 'ASC' },
+      pagination: { page: 1, perPage: 100 },
+    });
+    expect(blank.total).toBe(5);
+  });
+
   it('getOne, getMany and getManyReference', async () => {
     const projects = (await server.system.managers.project.list(sys(), { where: { organizationId: acme } }))
       .items;

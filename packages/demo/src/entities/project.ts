@@ -12,6 +12,8 @@ export const project = defineEntity({
   },
   // an archived project leaves its name free for a new one
   uniques: [{ fields: ['organizationId', 'name'], ignoreArchived: true }],
+  // full-text search: name weighs more than description (where: { search }, orderBy: { _relevance })
+  search: ['name', 'description'],
   relations: {
     organization: belongsTo('organization', 'organizationId'),
     releases: hasMany('release', 'projectId'),

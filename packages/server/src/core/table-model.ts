@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AnyEntity, AnySchema, FieldConfig, FieldMap, OnDelete } from '@typecrud/shared';
-import { snakeCase } from '@typecrud/shared';
+import { searchColumn, snakeCase } from '@typecrud/shared';
 import {
   createTriggerSql,
   entityTriggers,
@@ -19,6 +19,8 @@ export interface ColumnModel {
   readonly nullable: boolean;
   readonly default?: string;
   readonly comment?: string;
+  /** A stored generated column: its expression (`generated always as (...) stored`). */
+  readonly generated?: string;
 }
 
 export interface UniqueModel {
@@ -48,6 +50,8 @@ export interface IndexModel {
   readonly unique?: boolean;
   /** Partial index: the rows it covers, as PostgreSQL prints it (`(archived_at IS NULL)`). */
   readonly where?: string;
+  /** The access method when not btree (`gin` for the full-text search column). */
+  readonly method?: string;
 }
 
 /** The condition of a unique key that ignores archived rows, as PostgreSQL prints it back. */
@@ -114,18 +118,62 @@ export function sqlType(c: FieldConfig): string {
 
 const quoteLiteral = (v: string) => `'${v.replaceAll("'", "''")}'`;
 
+/**
+ * The text search configuration of every search column and query: 'simple' lower-cases and splits
+ * words without stemming or stop words, so any language and product names match as written.
+ */
+export const searchConfig = 'simple';
+
+const searchWeights = ['A', 'B', 'C', 'D'] as const;
+
+/**
+ * The expression of an entity's search column: each searched field's words, weighted A, B, C, then
+ * D in the order `search` lists them (ranking prefers matches in the first fields).
+ */
+export function searchVectorSql(entity: AnyEntity): string {
+  return entity.search
+    .map(
+      (field, i) =>
+        `setweight(to_tsvector(${quoteLiteral(searchConfig)}, coalesce(${quoteIdent(columnName(field))}, '')), ${quoteLiteral(searchWeights[Math.min(i, 3)]!)})`,
+    )
+    .join(' || ');
+}
+
+/** The search column and its GIN index, when the entity declares `search`. */
+function searchModel(entity: AnyEntity): { columns: ColumnModel[]; indexes: IndexModel[] } {
+  if (entity.search.length === 0) return { columns: [], indexes: [] };
+  return {
+    columns: [
+      {
+        name: searchColumn,
+        field: `search (${entity.search.join(', ')})`,
+        type: 'tsvector',
+        nullable: true,
+        generated: searchVectorSql(entity),
+      },
+    ],
+    indexes: [
+      { name: constraintName(entity.table, [searchColumn], 'idx'), columns: [searchColumn], method: 'gin' },
+    ],
+  };
+}
+
 function entityTable(schema: AnySchema, entity: AnyEntity): TableModel {
   const t = entity.table;
   const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => [name, f.config] as const);
   const principal = schema.options.principal ? schema.entity(schema.options.principal) : undefined;
-  const columns: ColumnModel[] = fields.map(([field, c]) => ({
-    name: columnName(field),
-    field,
-    type: sqlType(c),
-    nullable: c.nullable,
-    ...(c.sqlDefault !== undefined ? { default: c.sqlDefault } : {}),
-    ...(c.description ? { comment: c.description } : {}),
-  }));
+  const search = searchModel(entity);
+  const columns: ColumnModel[] = [
+    ...fields.map(([field, c]) => ({
+      name: columnName(field),
+      field,
+      type: sqlType(c),
+      nullable: c.nullable,
+      ...(c.sqlDefault !== undefined ? { default: c.sqlDefault } : {}),
+      ...(c.description ? { comment: c.description } : {}),
+    })),
+    ...search.columns,
+  ];
   const uniques: UniqueModel[] = [];
   for (const [field, c] of fields) {
     if (c.unique)
@@ -180,6 +228,7 @@ function entityTable(schema: AnySchema, entity: AnyEntity): TableModel {
         name: constraintName(t, [columnName(field)], 'idx'),
         columns: [columnName(field)],
       })),
+    ...search.indexes,
   ];
   const triggers = entityTriggers(schema, entity);
   return {
@@ -246,10 +295,7 @@ export function quoteIdent(name: string): string {
 /** `create table` and its indexes and comments, as separate statements. */
 export function createTableSql(t: TableModel): string[] {
   const q = quoteIdent;
-  const lines = t.columns.map(
-    (c) =>
-      `  ${q(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`,
-  );
+  const lines = t.columns.map((c) => `  ${columnDefinition(c)}`);
   lines.push(`  constraint ${q(t.primaryKey.name)} primary key (${t.primaryKey.columns.map(q).join(', ')})`);
   for (const u of t.uniques) lines.push(`  constraint ${q(u.name)} unique (${u.columns.map(q).join(', ')})`);
   for (const c of t.checks) lines.push(`  constraint ${q(c.name)} check (${c.expression})`);
@@ -263,10 +309,28 @@ export function createTableSql(t: TableModel): string[] {
   return out;
 }
 
-/** `create [unique] index ... [where ...]`. */
+/** A column as `create table` and `add column` write it. */
+export function columnDefinition(c: ColumnModel): string {
+  if (c.generated !== undefined)
+    return `${quoteIdent(c.name)} ${c.type} generated always as (${c.generated}) stored`;
+  return `${quoteIdent(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`;
+}
+
+/** `create [unique] index ... [using method] ... [where ...]`. */
 export function createIndexSql(table: string, i: IndexModel): string {
   const q = quoteIdent;
-  return `create ${i.unique ? 'unique ' : ''}index ${q(i.name)} on ${q(table)} (${i.columns.map(q).join(', ')})${i.where ? ` where ${i.where}` : ''}`;
+  return `create ${i.unique ? 'unique ' : ''}index ${q(i.name)} on ${q(table)}${i.method ? ` using ${i.method}` : ''} (${i.columns.map(q).join(', ')})${i.where ? ` where ${i.where}` : ''}`;
+}
+
+/**
+ * A generated expression reduced to what it computes, so that the definitions' text and
+ * PostgreSQL's print of it (casts, parentheses, quoting and case added) compare equal.
+ */
+export function normalizeGenerated(expression: string): string {
+  return expression
+    .replace(/::(?:"[^"]*"|[a-z_]+(?: [a-z_]+)*(?:\(\d+(?:,\s*\d+)?\))?)(?:\[\])?/gi, '')
+    .replace(/[()"\s]/g, '')
+    .toLowerCase();
 }
 
 /** `alter table ... add constraint ... foreign key`, one statement per foreign key of the table. */

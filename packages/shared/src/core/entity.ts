@@ -70,6 +70,7 @@ export interface EntityDef<
   Tr extends Trait = Trait,
   R extends RelationMap = RelationMap,
   U extends Uniques = Uniques,
+  SK extends string = never,
 > {
   readonly name: N;
   readonly table: string;
@@ -89,12 +90,23 @@ export interface EntityDef<
   readonly audited: boolean;
   /** Cache reads of this entity for this long (per caller and query; writes invalidate at once). */
   readonly cache?: { readonly ttlSeconds: number };
+  /**
+   * The fields full-text search covers, most important first (weights A, B, C, then D): a
+   * generated `search_vector` column and a GIN index; `where: { search }` and `_relevance`
+   * ordering use them. Empty when the entity declares no search.
+   */
+  readonly search: readonly string[];
+  /** Phantom: the searched fields, for the `search` filter and `_relevance` order types. */
+  readonly _search?: SK;
 }
 
 // The widest entity, used only as a constraint. The second member admits an entity without traits
 // (its trait parameter is `never`, which `any` does not accept in that position).
 // biome-ignore lint/suspicious/noExplicitAny: see above
-export type AnyEntity = EntityDef<string, any, any, any, any> | EntityDef<string, any, never, any, any>;
+type Wide = any;
+export type AnyEntity =
+  | EntityDef<string, Wide, Wide, Wide, Wide, Wide>
+  | EntityDef<string, Wide, never, Wide, Wide, Wide>;
 
 export interface EntityInput<
   N extends string,
@@ -102,6 +114,7 @@ export interface EntityInput<
   Tr extends Trait,
   R extends RelationMap,
   U extends Uniques = Uniques,
+  SK extends string = never,
 > {
   name: N;
   /** The table name; defaults to the entity name in snake_case. */
@@ -120,7 +133,27 @@ export interface EntityInput<
   audit?: boolean;
   /** Cache get / list / count results for `ttlSeconds` (per caller and query); off by default. */
   cache?: { ttlSeconds: number };
+  /**
+   * Full-text search over these text fields (string / text / email, not hidden), most important
+   * first: `search: ['name', 'description']`. Adds a generated `search_vector` column (never read
+   * or written by clients) with a GIN index; `where: { search: 'rocket -draft' }` filters by it.
+   */
+  search?: readonly SK[];
 }
+
+/** Fields full-text search may cover: text-like and not hidden. */
+export type SearchableKeys<F extends FieldMap> = {
+  [K in keyof F]: NonNullable<F[K]['_kind']> extends SearchableKind
+    ? 'hidden' extends NonNullable<F[K]['_flags']>
+      ? never
+      : K
+    : never;
+}[keyof F] &
+  string;
+
+/** The field kinds full-text search may cover. */
+export const searchableKinds = ['string', 'text', 'email'] as const satisfies readonly FieldKind[];
+type SearchableKind = (typeof searchableKinds)[number];
 
 /** A unique key with options. */
 export interface UniqueKeyInput<K extends string = string> {
@@ -231,7 +264,8 @@ export function defineEntity<
   const Tr extends Trait = never,
   R extends RelationMap = Record<never, never>,
   const U extends Uniques = [],
->(input: EntityInput<N, F, Tr, R, U>): EntityDef<N, F, Tr, R, U> {
+  SK extends SearchableKeys<F> = never,
+>(input: EntityInput<N, F, Tr, R, U, SK>): EntityDef<N, F, Tr, R, U, SK> {
   const traits = new Set<Trait>(input.traits ?? []);
   const standard = traitFields(new Set(['timestamps', 'version', 'audit', 'properties', 'archive']));
   for (const key of Object.keys(input.fields)) {
@@ -251,6 +285,7 @@ export function defineEntity<
         `entity ${input.name}: a unique key that ignores archived rows needs the archive trait`,
       );
   }
+  const search = checkSearch(input.name, input.fields, input.search ?? []);
   return {
     name: input.name,
     table: input.table ?? snakeCase(input.name),
@@ -263,5 +298,33 @@ export function defineEntity<
     uniqueKeys,
     audited: input.audit ?? true,
     ...(input.cache ? { cache: input.cache } : {}),
+    search,
   };
+}
+
+/** The column full-text search reads: generated from the searched fields, never a field itself. */
+export const searchColumn = 'search_vector';
+
+/** Start-up checks of `search`: known, text-like, visible fields, each once, and no clash with its names. */
+function checkSearch(entity: string, fields: FieldMap, search: readonly string[]): string[] {
+  if (search.length === 0) return [];
+  const where = `entity ${entity}, search`;
+  const seen = new Set<string>();
+  for (const name of search) {
+    const field = fields[name];
+    if (!field) throw new Error(`${where}: '${name}' is not a field of ${entity}`);
+    const { kind, hidden } = field.config;
+    if (!(searchableKinds as readonly string[]).includes(kind))
+      throw new Error(
+        `${where}: '${name}' is a ${kind} field; search covers text fields only (${searchableKinds.join(', ')})`,
+      );
+    if (hidden) throw new Error(`${where}: '${name}' is hidden; searching it would reveal its content`);
+    if (seen.has(name)) throw new Error(`${where}: '${name}' is listed twice`);
+    seen.add(name);
+  }
+  for (const name of Object.keys(fields)) {
+    if (name === 'search' || snakeCase(name) === searchColumn)
+      throw new Error(`${where}: field '${name}' clashes with the search filter or its column`);
+  }
+  return [...search];
 }

@@ -5,13 +5,14 @@ export type {
   FieldMap,
   JsonObject,
   RelationMap,
+  SearchableKeys,
   Trait,
   TraitFields,
   UniqueKey,
   UniqueKeyInput,
   Uniques,
 } from './entity.js';
-export { defineEntity, snakeCase } from './entity.js';
+export { defineEntity, searchableKinds, searchColumn, snakeCase } from './entity.js';
 export type {
   AnyField,
   Field,
@@ -59,6 +60,6 @@ export type {
   Schema,
   SchemaOptions,
 } from './schema.js';
-export { defineSchema, queryLimits } from './schema.js';
+export { defineSchema, queryLimits, searchQuery } from './schema.js';
 export type * from './types.js';
 export type { ErrorDetails, ErrorShapeData, FieldIssue } from './wire.js';

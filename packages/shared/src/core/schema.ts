@@ -40,7 +40,18 @@ export const queryLimits = {
   orderFields: 5,
   /** The largest offset; deeper pages use the cursor. */
   maxOffset: 100_000,
+  /** The longest full-text `search` query (where and `_relevance`), in characters. */
+  searchLength: 200,
 } as const;
+
+/** A full-text search query: not blank, at most `queryLimits.searchLength` characters. */
+export function searchQuery(): z.ZodType<string> {
+  return storableString()
+    .max(queryLimits.searchLength, {
+      error: `search must be at most ${queryLimits.searchLength} characters`,
+    })
+    .refine((v) => v.trim().length > 0, { error: 'search must not be blank' });
+}
 
 /** A relation with both ends resolved to tables and columns. */
 export interface ResolvedRelation {
@@ -380,6 +391,7 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
               : z.strictObject({ is: inner.nullable(), isNot: inner.nullable() }).partial()
           ).optional();
         }
+        if (entity.search.length > 0) shape.search = searchQuery().optional();
         const self = z.lazy(() => qs.where(entity, depth - 1));
         shape.AND = z.array(self).max(50).optional();
         shape.OR = z.array(self).max(50).optional();
@@ -397,6 +409,10 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
           if (field.config.sortable) shape[name] = spec.optional();
         }
+        if (entity.search.length > 0)
+          shape._relevance = z
+            .strictObject({ search: searchQuery(), dir: z.enum(['asc', 'desc']).optional() })
+            .optional();
         for (const rel of schema.relations(entity.name)) {
           if (rel.kind === 'belongsTo' || rel.kind === 'hasOne') {
             shape[rel.name] = z.lazy(() => qs.orderBy(rel.target, depth - 1)).optional();

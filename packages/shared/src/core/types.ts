@@ -135,8 +135,19 @@ export type FieldFilter<Fd extends AnyField> =
 export type ToManyFilter<W> = { some?: W; none?: W; every?: W };
 export type ToOneFilter<W> = { is?: W | null; isNot?: W | null };
 
+/** The fields E's full-text search covers; never when E declares no `search`. */
+export type SearchKeys<E extends AnyEntity> = NonNullable<E['_search']>;
+
+/** `search`: a websearch query (`rocket "launch pad" -draft or moon`), only on entities that declare `search`. */
+export type SearchFilter<E extends AnyEntity> = [SearchKeys<E>] extends [never]
+  ? unknown
+  : {
+      /** Rows whose searched fields match this websearch query (quoted phrases, `-exclude`, `or`). */
+      search?: string;
+    };
+
 /** A filter over E's declared filterable fields, its relations, composed with AND / OR / NOT. */
-export type Where<S extends EntityMap, E extends AnyEntity> = {
+export type Where<S extends EntityMap, E extends AnyEntity> = SearchFilter<E> & {
   [K in FilterableKeys<E>]?: FieldFilter<FieldsOf<E>[K]>;
 } & {
   [K in ToManyKeys<E>]?: ToManyFilter<Where<S, TargetOf<S, RelationsOf<E>[K]>>>;
@@ -154,8 +165,16 @@ export type Where<S extends EntityMap, E extends AnyEntity> = {
 export type SortDirection = 'asc' | 'desc';
 export type SortSpec = SortDirection | { dir: SortDirection; nulls?: 'first' | 'last' };
 
+/** Ordering by full-text relevance (ts_rank of the row against `search`), on entities that declare `search`. */
+export type RelevanceOrder<E extends AnyEntity> = [SearchKeys<E>] extends [never]
+  ? unknown
+  : {
+      /** Most relevant first by default (`dir: 'desc'`). */
+      _relevance?: { search: string; dir?: SortDirection };
+    };
+
 /** One level of ordering: sortable fields, or a to-one relation's sortable fields. */
-export type OrderBy<S extends EntityMap, E extends AnyEntity> = {
+export type OrderBy<S extends EntityMap, E extends AnyEntity> = RelevanceOrder<E> & {
   [K in SortableKeys<E>]?: SortSpec;
 } & {
   [K in ToOneKeys<E>]?: OrderBy<S, TargetOf<S, RelationsOf<E>[K]>>;

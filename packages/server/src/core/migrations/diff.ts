@@ -1,9 +1,11 @@
 import {
   type ColumnModel,
+  columnDefinition,
   createIndexSql,
   createTableSql,
   type ForeignKeyModel,
   type IndexModel,
+  normalizeGenerated,
   quoteIdent,
   type TableModel,
 } from '../table-model.js';
@@ -64,8 +66,11 @@ const literal = (v: string) => `'${v.replaceAll("'", "''")}'`;
 const commentValue = (v: string | undefined) => (v === undefined ? 'null' : literal(v));
 
 export function columnDdl(c: ColumnModel): string {
-  return `${q(c.name)} ${c.type}${c.nullable ? '' : ' not null'}${c.default !== undefined ? ` default ${c.default}` : ''}`;
+  return columnDefinition(c);
 }
+
+const generatedShape = (c: ColumnModel) =>
+  c.generated === undefined ? undefined : normalizeGenerated(c.generated);
 
 function addForeignKeySql(table: string, fk: ForeignKeyModel): string {
   return `alter table ${q(table)} add constraint ${q(fk.name)} foreign key (${q(fk.column)}) references ${q(fk.references)} ("id") on delete ${fk.onDelete}`;
@@ -245,7 +250,10 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
         description: `${table}: add column ${columnDdl(col)}`,
         up: [`${at} add column ${columnDdl(col)}`, ...comment],
         down: [`${at} drop column ${q(col.name)}`],
-        destructiveDown: `drop column "${table}"."${col.name}" (its data is lost)`,
+        // a generated column is derived from the others: dropping it loses nothing
+        ...(col.generated === undefined
+          ? { destructiveDown: `drop column "${table}"."${col.name}" (its data is lost)` }
+          : {}),
         ...(!col.nullable && col.default === undefined
           ? {
               warning:
@@ -256,6 +264,29 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
       continue;
     }
     const a = `${at} alter column ${q(col.name)}`;
+    if (old.generated !== undefined || col.generated !== undefined) {
+      // a generated column holds nothing of its own: a new expression is a drop and an add
+      if (generatedShape(old) !== generatedShape(col) || old.type !== col.type) {
+        const wasPlain = old.generated === undefined;
+        // dropping the column drops its indexes: those the diff keeps are created again
+        const kept = t.indexes
+          .filter((i) => i.columns.includes(col.name))
+          .filter((i) => c.indexes.some((x) => x.name === i.name && indexShape(x) === indexShape(i)))
+          .map((i) => createIndexSql(table, i));
+        out.push({
+          phase: phase.alterColumn,
+          table,
+          description: `${table}: redefine column ${columnDdl(col)}`,
+          up: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(col)}`, ...kept],
+          down: [`${at} drop column ${q(col.name)}`, `${at} add column ${columnDdl(old)}`, ...kept],
+          ...(wasPlain ? { destructive: `replace column "${table}"."${col.name}" (its data is lost)` } : {}),
+          ...(col.generated === undefined
+            ? { destructiveDown: `replace column "${table}"."${col.name}" (its data is lost)` }
+            : {}),
+        });
+      }
+      continue;
+    }
     if (old.type !== col.type) {
       const narrowing = isNarrowing(old.type, col.type);
       const widening = isNarrowing(col.type, old.type);
@@ -323,7 +354,9 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
       description: `${table}: drop column "${old.name}"`,
       up: [`${at} drop column ${q(old.name)}`],
       down: [`${at} add column ${columnDdl(old)}`, ...comment],
-      destructive: `drop column "${table}"."${old.name}" (its data is lost)`,
+      ...(old.generated === undefined
+        ? { destructive: `drop column "${table}"."${old.name}" (its data is lost)` }
+        : {}),
     });
   }
 
@@ -476,9 +509,9 @@ function diffTable(c: TableModel, t: TableModel, out: PhasedChange[]): void {
 }
 
 const indexShape = (i: IndexModel) =>
-  `${i.unique ? 'unique:' : ''}${i.columns.join(',')}${i.where ? ` where ${i.where}` : ''}`;
+  `${i.unique ? 'unique:' : ''}${i.method && i.method !== 'btree' ? `${i.method}:` : ''}${i.columns.join(',')}${i.where ? ` where ${i.where}` : ''}`;
 const describeIndex = (i: IndexModel) =>
-  `${i.unique ? 'unique index' : 'index'} ${i.name} (${i.columns.join(', ')})${i.where ? ` where ${i.where}` : ''}`;
+  `${i.unique ? 'unique index' : 'index'} ${i.name}${i.method ? ` using ${i.method}` : ''} (${i.columns.join(', ')})${i.where ? ` where ${i.where}` : ''}`;
 const describeTrigger = (t: TriggerModel) => `after ${t.events}: ${t.function}(${t.args[0] ?? ''})`;
 
 function renameConstraint(table: string, from: string, to: string, kind: string, out: PhasedChange[]): void {

@@ -31,6 +31,7 @@ interface ColumnRow {
   not_null: boolean;
   default: string | null;
   comment: string | null;
+  generated: string;
 }
 
 interface ConstraintRow {
@@ -49,6 +50,7 @@ interface IndexRow {
   columns: string;
   unique: boolean;
   predicate: string | null;
+  method: string;
 }
 
 interface TriggerRow {
@@ -101,7 +103,8 @@ export async function introspectSchema(
       from pg_class c where ${scope} order by c.relname`.execute(db),
     sql<ColumnRow>`
       select c.relname as "table", a.attnum, a.attname as name, format_type(a.atttypid, a.atttypmod) as type,
-        a.attnotnull as not_null, pg_get_expr(d.adbin, d.adrelid) as default, col_description(c.oid, a.attnum) as comment
+        a.attnotnull as not_null, pg_get_expr(d.adbin, d.adrelid) as default, col_description(c.oid, a.attnum) as comment,
+        a.attgenerated::text as generated
       from pg_class c
       join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
       left join pg_attrdef d on d.adrelid = c.oid and d.adnum = a.attnum
@@ -115,9 +118,10 @@ export async function introspectSchema(
       where ${scope} and k.contype in ('p', 'u', 'f', 'c') order by c.relname, k.conname`.execute(db),
     sql<IndexRow>`
       select c.relname as "table", i.relname as name, x.indkey::text as columns, x.indisunique as "unique",
-        pg_get_expr(x.indpred, x.indrelid) as predicate
+        pg_get_expr(x.indpred, x.indrelid) as predicate, am.amname::text as method
       from pg_index x
       join pg_class i on i.oid = x.indexrelid
+      join pg_am am on am.oid = i.relam
       join pg_class c on c.oid = x.indrelid
       where ${scope}
         and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid and k.contype in ('p', 'u', 'x'))
@@ -175,6 +179,7 @@ export async function introspectSchema(
         columns: names(i.columns),
         ...(i.unique ? { unique: true } : {}),
         ...(i.predicate !== null ? { where: i.predicate } : {}),
+        ...(i.method !== 'btree' ? { method: i.method } : {}),
       }));
     const trg: TriggerModel[] = triggers.rows
       .filter((x) => x.table === t.table)
@@ -198,12 +203,15 @@ export async function introspectSchema(
       entity: t.table,
       columns: cols.map((c): ColumnModel => {
         const type = normalizeType(c.type);
+        // a stored generated column keeps its expression where a default would be
+        const generated = c.generated === 's';
         return {
           name: c.name,
           field: c.name,
           type,
           nullable: !c.not_null,
-          ...(c.default !== null ? { default: normalizeDefault(c.default, type) } : {}),
+          ...(c.default !== null && !generated ? { default: normalizeDefault(c.default, type) } : {}),
+          ...(c.default !== null && generated ? { generated: c.default } : {}),
           ...(c.comment !== null ? { comment: c.comment } : {}),
         };
       }),

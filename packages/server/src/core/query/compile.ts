@@ -9,9 +9,10 @@ import type {
   ResolvedRelation,
   SortSpec,
 } from '@typecrud/shared';
-import { queryLimits } from '@typecrud/shared';
+import { queryLimits, searchColumn } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
+import { searchConfig } from '../table-model.js';
 import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns } from './entity-meta.js';
 
 /** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
@@ -142,9 +143,15 @@ export class Compiler {
         parts.push(
           sql`(${and(this.where(entity, alias, value as Record<string, unknown>, at, trusted))}) is not true`,
         );
+      else if (key === 'search' && entity.search.length > 0)
+        parts.push(sql`${ref(alias, searchColumn)} @@ ${searchTsQuery(value, at)}`);
       else if (meta.byField.has(key)) parts.push(...this.fieldFilter(meta, alias, key, value, at, trusted));
       else if (this.relationOf(entity, key))
         parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
+      else if (key === 'search')
+        throw badRequest(`${entity.name} has no full-text search (it declares no search fields)`, [
+          { path: at, message: `${entity.name} declares no search fields` },
+        ]);
       else
         throw badRequest(`${key} is not a field of ${entity.name}`, [{ path: at, message: 'unknown field' }]);
     }
@@ -304,6 +311,10 @@ export class Compiler {
     const meta = metaOf(entity);
     for (const [key, spec] of Object.entries(item)) {
       if (spec === undefined) continue;
+      if (key === '_relevance') {
+        out.push(relevanceTerm(entity, alias, spec, [...path, key]));
+        continue;
+      }
       const c = meta.byField.get(key);
       if (c) {
         // the DTO checks this too; the manager is also called by server code that skips the DTO
@@ -419,6 +430,46 @@ export interface OrderTerm {
   readonly field?: string | undefined;
   /** A timestamp term: its cursor value travels as exact text, never as a millisecond Date. */
   readonly timestamp?: boolean;
+}
+
+/**
+ * `websearch_to_tsquery` of a validated search string (checked again here: server code may skip
+ * the DTO): quoted phrases, `-word` to exclude, `or` between alternatives, the rest all required.
+ */
+function searchTsQuery(value: unknown, at: string[]): Sql {
+  if (typeof value !== 'string' || value.trim() === '')
+    throw badRequest('search must be a non-blank string', [
+      { path: at, message: 'must be a non-blank string' },
+    ]);
+  if (value.length > queryLimits.searchLength)
+    throw badRequest(`search must be at most ${queryLimits.searchLength} characters`, [
+      { path: at, message: `must be at most ${queryLimits.searchLength} characters` },
+    ]);
+  return sql`websearch_to_tsquery(${sql.lit(searchConfig)}::regconfig, ${param(value)})`;
+}
+
+/**
+ * `_relevance: { search, dir }`: ts_rank of the row's search column against the query. It has no
+ * field to read back, so a cursor carries its value as a hidden order value (like a relation's).
+ */
+function relevanceTerm(entity: AnyEntity, alias: string, spec: unknown, path: string[]): OrderTerm {
+  const at = ['orderBy', ...path];
+  if (entity.search.length === 0)
+    throw badRequest(`${entity.name} has no full-text search to order by (it declares no search fields)`, [
+      { path: at, message: `${entity.name} declares no search fields` },
+    ]);
+  const { search, dir = 'desc' } = (spec ?? {}) as { search?: unknown; dir?: unknown };
+  if (dir !== 'asc' && dir !== 'desc')
+    throw badRequest('_relevance.dir must be asc or desc', [
+      { path: [...at, 'dir'], message: 'asc or desc' },
+    ]);
+  const desc = dir === 'desc';
+  return {
+    path,
+    expr: sql`ts_rank(${ref(alias, searchColumn)}, ${searchTsQuery(search, [...at, 'search'])})`,
+    desc,
+    nullsFirst: desc,
+  };
 }
 
 /** What a keyset cursor stores for a term without `field`: timestamps as UTC text to the microsecond. */
