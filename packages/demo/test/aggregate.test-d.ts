@@ -13,8 +13,17 @@ describe('aggregate and groupBy types', () => {
     expectTypeOf<NumericKeys<S['release']>>().toEqualTypeOf<'downloads' | 'version'>();
     // filterable, readable, not json: properties (json) is left out
     expectTypeOf<GroupableKeys<S['release']>>().toEqualTypeOf<
-      'id' | 'projectId' | 'semver' | 'status' | 'releasedAt' | 'downloads' | 'createdAt' | 'updatedAt'
-      | 'createdBy' | 'updatedBy' | 'archivedAt'
+      | 'id'
+      | 'projectId'
+      | 'semver'
+      | 'status'
+      | 'releasedAt'
+      | 'downloads'
+      | 'createdAt'
+      | 'updatedAt'
+      | 'createdBy'
+      | 'updatedBy'
+      | 'archivedAt'
     >();
   });
 

@@ -44,7 +44,10 @@ export interface EntityMarker<S extends EntityMap, E extends AnyEntity> {
 export type GetOutput<S extends EntityMap, E extends AnyEntity> = Row<E> & EntityMarker<S, E>;
 export type ListOutput<S extends EntityMap, E extends AnyEntity> = Page<Row<E>> & EntityMarker<S, E>;
 /** What `aggregate` may return, whatever it asks for (the manager's result is exact). */
-export type AggregateOutput<S extends EntityMap, E extends AnyEntity> = AggregateResult<E, AggregateQuery<S, E>>;
+export type AggregateOutput<S extends EntityMap, E extends AnyEntity> = AggregateResult<
+  E,
+  AggregateQuery<S, E>
+>;
 /** The rows `groupBy` may return, whatever it asks for (the manager's result is exact). */
 export type GroupByOutput<S extends EntityMap, E extends AnyEntity> = GroupByRow<E, GroupByQuery<S, E>>[];
 
@@ -122,7 +125,8 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
     groupBy: procedure
       .input(dto.groupBy)
       .query(
-        ({ ctx, input }) => m(ctx).groupBy(managerContext(ctx), input as never) as Promise<GroupByOutput<S, E>>,
+        ({ ctx, input }) =>
+          m(ctx).groupBy(managerContext(ctx), input as never) as Promise<GroupByOutput<S, E>>,
       ),
     update: procedure
       .input(dto.update)

@@ -302,7 +302,11 @@ export function aggregateDtos(
     .min(1, { error: 'at least one field is required' })
     .max(aggregateLimits.byFields, { error: `at most ${aggregateLimits.byFields} fields` })
     .refine((list) => new Set(list).size === list.length, { error: 'names a field twice' });
-  const aggregate = z.strictObject({ where: where.optional(), withArchived: z.boolean().optional(), ...select });
+  const aggregate = z.strictObject({
+    where: where.optional(),
+    withArchived: z.boolean().optional(),
+    ...select,
+  });
   const groupBy = z.strictObject({
     by,
     where: where.optional(),

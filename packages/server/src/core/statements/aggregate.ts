@@ -32,7 +32,8 @@ export interface AggregateStatement {
 const asNumber = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 const asBigint = (v: unknown) => (v === null || v === undefined ? null : BigInt(v as string));
 const asText = (v: unknown) => (v === null || v === undefined ? null : String(v));
-const asDate = (v: unknown) => (v === null || v === undefined || v instanceof Date ? v : new Date(v as string));
+const asDate = (v: unknown) =>
+  v === null || v === undefined || v instanceof Date ? v : new Date(v as string);
 const same = (v: unknown) => v ?? null;
 
 /** A value of the field's kind as the API carries it (bigints as bigint, numerics as strings, Dates). */
@@ -206,7 +207,8 @@ function havingCondition(lhs: Sql, rhs: (v: unknown) => Sql, filter: unknown, pa
     if (v === undefined) continue;
     const at = [...path, op];
     const list = () => {
-      if (!Array.isArray(v)) throw badRequest(`${op} takes a list`, [{ path: at, message: 'must be a list' }]);
+      if (!Array.isArray(v))
+        throw badRequest(`${op} takes a list`, [{ path: at, message: 'must be a list' }]);
       return v.length ? sql.join(v.map(rhs)) : null;
     };
     switch (op) {
@@ -270,7 +272,9 @@ function havingSql(meta: EntityMeta, having: unknown): Sql[] {
     };
     if (k === '_count' && (!isObject(filters) || isOperatorObject(filters))) one(null, filters, at);
     else if (!isObject(filters))
-      throw badRequest(`having.${key} must name fields`, [{ path: at, message: 'must be an object of fields' }]);
+      throw badRequest(`having.${key} must name fields`, [
+        { path: at, message: 'must be an object of fields' },
+      ]);
     else
       for (const [field, filter] of Object.entries(filters)) {
         if (filter !== undefined) one(field, filter, [...at, field]);
@@ -310,7 +314,9 @@ export function groupByStatement(guard: Guard, meta: EntityMeta, query: Data): A
   const entity = meta.entity;
   const byList = query.by;
   if (!Array.isArray(byList) || byList.length === 0)
-    throw badRequest('by must name at least one field', [{ path: ['by'], message: 'at least one field is required' }]);
+    throw badRequest('by must name at least one field', [
+      { path: ['by'], message: 'at least one field is required' },
+    ]);
   const by = byList.map((field, i) => {
     const c = typeof field === 'string' ? meta.byField.get(field) : undefined;
     if (!c || c.config.hidden || !c.config.filterable || c.config.kind === 'json')
@@ -339,10 +345,12 @@ export function groupByStatement(guard: Guard, meta: EntityMeta, query: Data): A
 
   const order: Sql[] = [];
   const ordered = new Set<string>();
-  const items = query.orderBy === undefined ? [] : Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy];
+  const items =
+    query.orderBy === undefined ? [] : Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy];
   items.forEach((item, i) => {
     const base: Path = Array.isArray(query.orderBy) ? ['orderBy', i] : ['orderBy'];
-    if (!isObject(item)) throw badRequest('orderBy terms are objects', [{ path: base, message: 'must be an object' }]);
+    if (!isObject(item))
+      throw badRequest('orderBy terms are objects', [{ path: base, message: 'must be an object' }]);
     for (const [key, spec] of Object.entries(item)) {
       if (spec === undefined) continue;
       const at = [...base, key];
@@ -353,7 +361,9 @@ export function groupByStatement(guard: Guard, meta: EntityMeta, query: Data): A
           continue;
         }
         if (!isObject(spec))
-          throw badRequest(`orderBy.${key} must name fields`, [{ path: at, message: 'must be an object of fields' }]);
+          throw badRequest(`orderBy.${key} must name fields`, [
+            { path: at, message: 'must be an object of fields' },
+          ]);
         for (const [field, s] of Object.entries(spec)) {
           if (s === undefined) continue;
           order.push(orderTerm(termOf(meta, k, field, [...at, field]).expr, specOf(s, [...at, field])));
