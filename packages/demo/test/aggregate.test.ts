@@ -1,4 +1,4 @@
-import { createServices, type Manager, type ManagerContext } from '@typecrud/server';
+import { createServices, type Manager, type ManagerContext, memoryCacheStore } from '@typecrud/server';
 import { expectError, openTestDatabase, type TestDatabase, testEngines } from '@typecrud/server/testing';
 import { defineEntity, definePolicies, defineSchema, f, type Principal } from '@typecrud/shared';
 import { type RawBuilder, sql } from 'kysely';
@@ -154,7 +154,10 @@ describe.each(testEngines())('aggregate and groupBy on the demo domain on %s', (
       }
     };
     if (depth >= 2 || rnd.chance(0.5)) return leaf();
-    const parts = [releaseWhere(rnd, caller, withArchived, depth + 1), releaseWhere(rnd, caller, withArchived, depth + 1)];
+    const parts = [
+      releaseWhere(rnd, caller, withArchived, depth + 1),
+      releaseWhere(rnd, caller, withArchived, depth + 1),
+    ];
     switch (rnd.int(3)) {
       case 0:
         return { where: { AND: parts.map((p) => p.where) }, sql: and(parts.map((p) => p.sql)) };
@@ -441,6 +444,8 @@ describe.each(testEngines())('aggregate and groupBy on the demo domain on %s', (
 const meter = defineEntity({
   name: 'meter',
   traits: ['timestamps'],
+  // aggregates read through the cache like count
+  cache: { ttlSeconds: 60 },
   fields: {
     tenant: f.string({ max: 20 }).filterable(),
     kind: f.enum(['gas', 'water', 'power']).filterable().sortable(),
@@ -472,7 +477,10 @@ describe.each(testEngines())('aggregates of int, float and numeric fields on %s'
 
   beforeAll(async () => {
     state.database = await openTestDatabase(engine, meters as never);
-    const services = createServices(meters, state.database, { policies: meterPolicies });
+    const services = createServices(meters, state.database, {
+      policies: meterPolicies,
+      cache: memoryCacheStore(100),
+    });
     state.meters = services.managers.meter;
     const rnd = random(5);
     await state.meters.createMany(
@@ -578,6 +586,36 @@ describe.each(testEngines())('aggregates of int, float and numeric fields on %s'
       );
       for (const g of grouped) expect(mine).toContain(g.tenant);
     }
+  });
+
+  it('reads through the cache (per caller) and a committed write invalidates it', async () => {
+    const statements = async <T>(fn: () => Promise<T>) => {
+      const r = await state.database.counter.measure(fn);
+      return [r.result, r.statements] as const;
+    };
+    const t1 = caller(['t1']);
+    const query = { _count: true, _sum: { size: true } } as const;
+    const [first, n1] = await statements(() => state.meters.aggregate(t1, query));
+    expect(n1).toBe(1);
+    const [again, n2] = await statements(() => state.meters.aggregate(t1, query));
+    expect([again, n2]).toEqual([first, 0]);
+    // another caller has its own entry
+    const [other, n3] = await statements(() => state.meters.aggregate(caller(['t2']), query));
+    expect(n3).toBe(1);
+    expect(other).not.toEqual(first);
+    const groups = { by: ['kind'], _count: true } as const;
+    const [g1, n4] = await statements(() => state.meters.groupBy(t1, groups));
+    const [g2, n5] = await statements(() => state.meters.groupBy(t1, groups));
+    expect([n4, n5]).toEqual([1, 0]);
+    expect(g2).toEqual(g1);
+    await state.meters.create(t1, { tenant: 't1', kind: 'gas', size: 5, label: 'new' });
+    const [after, n6] = await statements(() => state.meters.aggregate(t1, query));
+    expect(n6).toBe(1);
+    expect(after._count).toBe(first._count + 1);
+    expect(after._sum.size).toBe((first._sum.size ?? 0) + 5);
+    const [gAfter] = await statements(() => state.meters.groupBy(t1, groups));
+    const gas = (rows: typeof g1) => rows.find((g) => g.kind === 'gas')?._count ?? 0;
+    expect(gas(gAfter)).toBe(gas(g1) + 1);
   });
 
   it('nobody signed in reads nothing: counts are 0 and sums null', async () => {
