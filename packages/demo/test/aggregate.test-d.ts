@@ -45,7 +45,7 @@ describe('aggregate and groupBy types', () => {
     }>();
     const counts = await releases.aggregate(ctx, { _count: { _all: true, releasedAt: true } });
     expectTypeOf(counts).toEqualTypeOf<{ _count: { _all: number; releasedAt: number } }>();
-    expectTypeOf(await releases.aggregate(ctx, {})).toEqualTypeOf<{}>();
+    expectTypeOf(await releases.aggregate(ctx, {})).toEqualTypeOf<Record<never, never>>();
   });
 
   it('groupBy rows carry the by fields and the aggregates', async () => {

@@ -138,8 +138,13 @@ function selection(meta: EntityMeta, query: Data): AggregateTerm[] {
 function shapeTerms(terms: readonly AggregateTerm[], row: Data, out: Data) {
   terms.forEach((t, i) => {
     const v = t.decode(row[`a${i}`]);
-    if (t.field === null) out[t.key] = v;
-    else ((out[t.key] ??= {}) as Data)[t.field] = v;
+    if (t.field === null) {
+      out[t.key] = v;
+      return;
+    }
+    const group = (out[t.key] as Data | undefined) ?? {};
+    group[t.field] = v;
+    out[t.key] = group;
   });
 }
 
