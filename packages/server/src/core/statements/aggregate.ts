@@ -1,4 +1,10 @@
-import { type AggregateKey, comparableKinds, type FieldConfig, numericKinds } from '@typecrud/shared';
+import {
+  type AggregateKey,
+  aggregateLimits,
+  comparableKinds,
+  type FieldConfig,
+  numericKinds,
+} from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
 import { and, type ColumnMeta, type EntityMeta, param, ref, type Sql } from '../query/entity-meta.js';
@@ -384,8 +390,10 @@ export function groupByStatement(guard: Guard, meta: EntityMeta, query: Data): A
       ordered.add(key);
     }
   });
-  if (order.length > 5 + by.length)
-    throw badRequest('too many order terms', [{ path: ['orderBy'], message: 'at most 5 order terms' }]);
+  if (order.length > aggregateLimits.orderFields)
+    throw badRequest(`at most ${aggregateLimits.orderFields} order terms`, [
+      { path: ['orderBy'], message: `at most ${aggregateLimits.orderFields} order terms` },
+    ]);
   // groups are unique by their by values: ending with them makes the order total
   by.forEach((c, i) => {
     if (!ordered.has(c.field)) order.push(orderTerm(groups[i]!, { desc: false, nullsFirst: false }));
