@@ -243,6 +243,24 @@ describe.each(testEngines())('aggregate and groupBy on the demo domain on %s', (
         having._max = { releasedAt: { isNull: false } };
         havingSql.push(sql`max(r.released_at) is not null`);
       }
+      if (rnd.chance(0.3)) {
+        const list = rnd.some([1, 2, 3, 4, 5, 6]);
+        const negate = rnd.chance(0.5);
+        having._count = { ...(having._count as Data | undefined), [negate ? 'notIn' : 'in']: list };
+        havingSql.push(
+          negate ? sql`count(*) not in (${sql.join(list)})` : sql`count(*) in (${sql.join(list)})`,
+        );
+      }
+      if (rnd.chance(0.25)) {
+        const d = day(rnd.int(300));
+        having._min = { releasedAt: { lte: d }, semver: { ne: '0.0.0' } };
+        havingSql.push(sql`min(r.released_at) <= ${d}`, sql`min(r.semver) is distinct from '0.0.0'`);
+      }
+      if (rnd.chance(0.25)) {
+        const v = rnd.pick([100n, big]);
+        having._avg = { downloads: { lt: Number(v) } };
+        havingSql.push(sql`avg(r.downloads)::float8 < ${Number(v)}`);
+      }
       const orders = [
         { orderBy: undefined, sql: [] as Sql[] },
         { orderBy: { _count: 'desc' }, sql: [sql`count(*) desc nulls first`] },
