@@ -364,4 +364,54 @@ describe.each(testEngines())('REST on %s', (engine) => {
     expect(unknownRoute.status).toBe(404);
     expect(unknownRoute.body.code).toBe('NOT_FOUND');
   });
+  it("aggregates and groups over GET and POST, under the caller's read rule", async () => {
+    const token = tokens['gus@globex.test']!;
+    const query = { _count: true, _sum: { downloads: true }, _max: { releasedAt: true } };
+    const got = await rest<{ _count: number; _sum: { downloads: string | null } }>(
+      url,
+      'GET',
+      `/api/v1/releases/aggregate${q(query)}`,
+      { token },
+    );
+    expect(got.status).toBe(200);
+    const posted = await rest(url, 'POST', '/api/v1/releases/aggregate', { token, json: query });
+    expect(posted.status).toBe(200);
+    expect(posted.body).toEqual(got.body);
+    // bigint sums travel as decimal strings
+    if (got.body._sum.downloads !== null) expect(got.body._sum.downloads).toMatch(/^\d+$/);
+    const all = await rest<{ _count: number }>(
+      url,
+      'GET',
+      `/api/v1/releases/aggregate${q({ _count: true })}`,
+      {
+        token: admin,
+      },
+    );
+    const ctx = { db: server.database.db, caller: null };
+    expect(all.body._count).toBe(await server.system.managers.release.count(ctx, {}));
+    expect(got.body._count).toBeLessThan(all.body._count);
+
+    const groups = {
+      by: ['status'],
+      _count: true,
+      having: { _count: { gte: 1 } },
+      orderBy: { _count: 'desc' },
+    };
+    const grouped = await rest<{ status: string; _count: number }[]>(
+      url,
+      'GET',
+      `/api/v1/releases/group-by${q(groups)}`,
+      { token },
+    );
+    expect(grouped.status).toBe(200);
+    expect(grouped.body.reduce((n, g) => n + g._count, 0)).toBe(got.body._count);
+    const postedGroups = await rest(url, 'POST', '/api/v1/releases/group-by', { token, json: groups });
+    expect(postedGroups.body).toEqual(grouped.body);
+
+    const bad = await rest<RestProblem>(url, 'GET', `/api/v1/releases/group-by${q({ by: ['nope'] })}`, {
+      token,
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues.map((i) => i.path.join('.'))).toContain('by.0');
+  });
 });

@@ -1,6 +1,19 @@
 import type { TRPCClient, TRPCRequestOptions } from '@trpc/client';
 import type { AnyRouter } from '@trpc/server';
-import type { AnyEntity, EntityMap, GetQuery, Include, ListQuery, Page, Result } from '@typecrud/shared';
+import type {
+  AggregateQuery,
+  AggregateResult,
+  AnyEntity,
+  EntityMap,
+  ExactAggregate,
+  GetQuery,
+  GroupByQuery,
+  GroupByRow,
+  Include,
+  ListQuery,
+  Page,
+  Result,
+} from '@typecrud/shared';
 
 /** Rejects keys of `I` that `Allowed` does not have (an unknown relation in `include`). */
 type NoExtraKeys<I, Allowed> = I & { [K in Exclude<keyof I, keyof Allowed>]: never };
@@ -21,12 +34,34 @@ export interface EntityReads<S extends EntityMap, E extends AnyEntity> {
   };
 }
 
+/** `aggregate` and `groupBy` of an entity, with results exactly the aggregates asked for. */
+export interface EntityAggregates<S extends EntityMap, E extends AnyEntity> {
+  aggregate: {
+    query<A extends AggregateQuery<S, E>>(
+      input: A & ExactAggregate<E, A>,
+      opts?: TRPCRequestOptions,
+    ): Promise<AggregateResult<E, A>>;
+  };
+  groupBy: {
+    query<A extends GroupByQuery<S, E>>(
+      input: A & ExactAggregate<E, A>,
+      opts?: TRPCRequestOptions,
+    ): Promise<GroupByRow<E, A>[]>;
+  };
+}
+
+/** The aggregate procedures the router `C` has, retyped (a read-only router may leave them out). */
+type AggregatesOf<C, S extends EntityMap, E extends AnyEntity> = Pick<
+  EntityAggregates<S, E>,
+  keyof C & keyof EntityAggregates<S, E>
+>;
+
 type MarkerOf<O> = O extends { readonly '~entity'?: infer M } ? NonNullable<M> : never;
 
 /** An entity router's client, its reads retyped by the marker the server's generated `get` carries. */
 type EntityClientOf<C> = C extends { get: { query: (...args: never[]) => Promise<infer O> } }
   ? MarkerOf<O> extends { schema: infer S extends EntityMap; entity: infer E extends AnyEntity }
-    ? Omit<C, 'get' | 'list'> & EntityReads<S, E>
+    ? Omit<C, 'get' | 'list' | keyof EntityAggregates<S, E>> & EntityReads<S, E> & AggregatesOf<C, S, E>
     : C
   : C;
 

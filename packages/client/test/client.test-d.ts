@@ -36,6 +36,20 @@ describe('client types', () => {
     expectTypeOf(page.nextCursor).toEqualTypeOf<string | null>();
   });
 
+  it('types aggregate and groupBy results exactly', async () => {
+    const totals = await api.release.aggregate.query({ _count: true, _sum: { downloads: true } });
+    expectTypeOf(totals).toEqualTypeOf<{ _count: number; _sum: { downloads: bigint | null } }>();
+    const groups = await api.release.groupBy.query({ by: ['status'], _max: { releasedAt: true } });
+    expectTypeOf(groups[0]!.status).toEqualTypeOf<'draft' | 'scheduled' | 'published' | 'withdrawn'>();
+    expectTypeOf(groups[0]!._max).toEqualTypeOf<{ releasedAt: Date | null }>();
+    // @ts-expect-error semver is a string: no sum
+    api.release.aggregate.query({ _sum: { semver: true } });
+    // @ts-expect-error an unknown by field
+    api.release.groupBy.query({ by: ['unknownField'] });
+    // the read-only audit router has no aggregates
+    expectTypeOf(api.audit).not.toHaveProperty('aggregate');
+  });
+
   it('rejects misuse at compile time', () => {
     // @ts-expect-error unknown field in where
     api.project.list.query({ where: { nmae: 'x' } });

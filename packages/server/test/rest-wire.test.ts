@@ -49,6 +49,17 @@ describe('REST wire values', () => {
     expect(input.where.cards.some.points.gt).toBe(9007199254740993n);
     expect(input.include.cards.where.points).toBe(5n);
     expect(list.safeParse(input).success).toBe(true);
+    const groupBy = schema.dto('card').groupBy;
+    const grouped = revive(groupBy, {
+      by: ['boardId'],
+      having: {
+        _sum: { points: { gte: '9007199254740993' } },
+        _max: { createdAt: { lt: '2026-01-01T00:00:00Z' } },
+      },
+    }) as { having: { _sum: { points: { gte: unknown } }; _max: { createdAt: { lt: unknown } } } };
+    expect(grouped.having._sum.points.gte).toBe(9007199254740993n);
+    expect(grouped.having._max.createdAt.lt).toEqual(new Date('2026-01-01T00:00:00Z'));
+    expect(groupBy.safeParse(grouped).success).toBe(true);
   });
 
   it('leaves what does not fit for the DTO to refuse by its path, and keeps __proto__ an own key', () => {
@@ -87,6 +98,10 @@ describe('the REST route table', () => {
         'POST /boards/{id}/archive board_archive',
         'POST /boards/{id}/labels/connect board_labels_connect',
         'GET /cards card_list',
+        'GET /boards/aggregate board_aggregate',
+        'POST /boards/aggregate board_aggregate_post',
+        'GET /boards/group-by board_groupBy',
+        'POST /boards/group-by board_groupBy_post',
       ]),
     );
     expect(ops.filter((o) => o.includes('card_'))).toEqual(['GET /cards card_list']);
@@ -110,6 +125,18 @@ describe('the REST route table', () => {
       s?.$ref ? doc.components.schemas[s.$ref.replace('#/components/schemas/', '')] : s;
     expect(deref(row.properties.points)).toMatchObject({ type: 'string', pattern: '^-?[0-9]+$' });
     expect(JSON.stringify(doc)).not.toContain('#/$defs/');
+    // aggregates: the GET takes each part of the query as a JSON parameter, the POST the whole query
+    const groupBy = doc.paths['/api/v1/boards/group-by']!;
+    const params = (groupBy.get!.parameters as { name: string; required?: boolean }[]).map((p) => p.name);
+    expect(params).toEqual(
+      expect.arrayContaining(['by', 'where', 'having', 'orderBy', 'limit', '_count', '_sum']),
+    );
+    expect(groupBy.post!.requestBody).toMatchObject({
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/BoardGroupByInput' } } },
+    });
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['BoardAggregateInput', 'BoardGroupByInput']),
+    );
     expect(rest.document()).toBe(doc); // built once
   });
 });

@@ -1,5 +1,4 @@
 import { authedProcedure, crudProcedures, managersOf, router, staleVersion } from '@typecrud/server';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { schema } from '../index.js';
 import { acceptInvitation, authRouter } from './auth.js';
@@ -21,15 +20,18 @@ const publish = authedProcedure
     });
   });
 
-/** Counts per status of one project's releases, with plain SQL beside the generated procedures. */
+/** Counts per status of one project's releases (a groupBy: the caller's release read rule applies). */
 const stats = authedProcedure.input(z.strictObject({ projectId: z.uuid() })).query(async ({ ctx, input }) => {
-  await managersOf(schema, ctx).project.get(ctx, { id: input.projectId });
-  const { rows } = await sql<{ status: string; count: number }>`
-    select status, count(*)::int as count from release
-    where project_id = ${input.projectId} and archived_at is null group by status order by status`.execute(
-    ctx.db,
-  );
-  return rows;
+  const managers = managersOf(schema, ctx);
+  // NOT_FOUND for a project the caller cannot read, as before
+  await managers.project.get(ctx, { id: input.projectId });
+  const groups = await managers.release.groupBy(ctx, {
+    by: ['status'],
+    where: { projectId: input.projectId },
+    _count: true,
+    orderBy: { status: 'asc' },
+  });
+  return groups.map((g) => ({ status: g.status, count: g._count }));
 });
 
 const auditReads = crudProcedures(schema, 'auditEntry');

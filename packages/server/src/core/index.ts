@@ -67,7 +67,14 @@ export {
   revive,
   toJson,
 } from './rest/index.js';
-export { crudProcedures, type EntityMarker, type GetOutput, type ListOutput } from './router.js';
+export {
+  type AggregateOutput,
+  crudProcedures,
+  type EntityMarker,
+  type GetOutput,
+  type GroupByOutput,
+  type ListOutput,
+} from './router.js';
 export {
   createServices,
   managersOf,

@@ -1,10 +1,15 @@
 import type {
+  AggregateQuery,
+  AggregateResult,
   AnyEntity,
   CountQuery,
   CreateInput,
   CreateManyInput,
   EntityMap,
+  ExactAggregate,
   GetQuery,
+  GroupByQuery,
+  GroupByRow,
   IdInput,
   Include,
   ListQuery,
@@ -22,6 +27,7 @@ import type {
 import type { ReadCache } from './cache.js';
 import type { ManagerContext } from './context.js';
 import type { EntityHooks } from './hooks.js';
+import { aggregate, groupBy } from './operations/aggregate.js';
 import { setArchived } from './operations/archive.js';
 import type { Data } from './operations/base.js';
 import { create, createMany } from './operations/create.js';
@@ -66,6 +72,19 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
     query: ListQuery<S, E> & { include?: I },
   ): Promise<Page<Result<S, E, I>>>;
   count(ctx: ManagerContext, query: CountQuery<S, E>): Promise<number>;
+  /**
+   * `_count`, `_sum`, `_avg`, `_min`, `_max` over the rows `where` and the caller's read rule let
+   * through, in one statement; the result has exactly the aggregates asked for.
+   */
+  aggregate<A extends AggregateQuery<S, E>>(
+    ctx: ManagerContext,
+    query: A & ExactAggregate<E, A>,
+  ): Promise<AggregateResult<E, A>>;
+  /** One row per distinct value of the `by` fields, with its aggregates, filtered by `having`, in one statement. */
+  groupBy<A extends GroupByQuery<S, E>>(
+    ctx: ManagerContext,
+    query: A & ExactAggregate<E, A>,
+  ): Promise<GroupByRow<E, A>[]>;
   /**
    * A partial update that bumps `version`; the row must pass the update rule before and after
    * (FORBIDDEN otherwise, nothing changes); with `expectedVersion`, a stale row is CONFLICT.
@@ -118,6 +137,8 @@ export function managerOf(scope: EntityScope): Manager<EntityMap, AnyEntity> {
     get: (ctx, query) => get(scope, ctx, query as never) as never,
     list: (ctx, query) => list(scope, ctx, query as never) as never,
     count: (ctx, query) => count(scope, ctx, query as never),
+    aggregate: (ctx, query) => aggregate(scope, ctx, query as never) as never,
+    groupBy: (ctx, query) => groupBy(scope, ctx, query as never) as never,
     update: (ctx, input) => update(scope, ctx, input as never) as never,
     updateMany: (ctx, input) => updateMany(scope, ctx, input as never),
     delete: (ctx, input) => deleteOne(scope, ctx, input),

@@ -1,4 +1,6 @@
 import type {
+  AggregateQuery,
+  AggregateResult,
   AnyEntity,
   CountQuery,
   CreateInput,
@@ -6,6 +8,8 @@ import type {
   Dto,
   EntityMap,
   GetQuery,
+  GroupByQuery,
+  GroupByRow,
   IdInput,
   ListQuery,
   ManyToManyKeys,
@@ -39,6 +43,13 @@ export interface EntityMarker<S extends EntityMap, E extends AnyEntity> {
 
 export type GetOutput<S extends EntityMap, E extends AnyEntity> = Row<E> & EntityMarker<S, E>;
 export type ListOutput<S extends EntityMap, E extends AnyEntity> = Page<Row<E>> & EntityMarker<S, E>;
+/** What `aggregate` may return, whatever it asks for (the manager's result is exact). */
+export type AggregateOutput<S extends EntityMap, E extends AnyEntity> = AggregateResult<
+  E,
+  AggregateQuery<S, E>
+>;
+/** The rows `groupBy` may return, whatever it asks for (the manager's result is exact). */
+export type GroupByOutput<S extends EntityMap, E extends AnyEntity> = GroupByRow<E, GroupByQuery<S, E>>[];
 
 const previewInput = (max: number) =>
   z.strictObject({
@@ -105,6 +116,18 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
     count: procedure
       .input(dto.count.optional())
       .query(({ ctx, input }) => m(ctx).count(managerContext(ctx), (input ?? {}) as CountQuery<S, E>)),
+    aggregate: procedure
+      .input(dto.aggregate)
+      .query(
+        ({ ctx, input }) =>
+          m(ctx).aggregate(managerContext(ctx), input as never) as Promise<AggregateOutput<S, E>>,
+      ),
+    groupBy: procedure
+      .input(dto.groupBy)
+      .query(
+        ({ ctx, input }) =>
+          m(ctx).groupBy(managerContext(ctx), input as never) as Promise<GroupByOutput<S, E>>,
+      ),
     update: procedure
       .input(dto.update)
       .mutation(

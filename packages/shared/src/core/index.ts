@@ -1,4 +1,23 @@
 export type {
+  AggregateKey,
+  AggregateQuery,
+  AggregateResult,
+  AggregateSelect,
+  ComparableKeys,
+  CountSelect,
+  ExactAggregate,
+  GroupableKeys,
+  GroupByQuery,
+  GroupByRow,
+  GroupOrderBy,
+  Having,
+  HavingFilter,
+  MinValue,
+  NumericKeys,
+  SumValue,
+} from './aggregate.js';
+export { aggregateDtos, aggregateLimits, comparableKinds, numericKinds } from './aggregate.js';
+export type {
   AnyEntity,
   EntityDef,
   EntityLimits,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type AggregateQuery, aggregateDtos, type GroupByQuery } from './aggregate.js';
 import type { AnyEntity, FieldMap } from './entity.js';
 import {
   bigintRange,
@@ -95,6 +96,10 @@ export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   list: Dto<ListQuery<S, E>>;
   get: Dto<GetQuery<S, E>>;
   count: Dto<CountQuery<S, E>>;
+  /** `{ where?, withArchived?, _count?, _sum?, _avg?, _min?, _max? }` (see aggregate.ts). */
+  aggregate: Dto<AggregateQuery<S, E>>;
+  /** `{ by, where?, having?, orderBy?, limit?, ...aggregates }` (see aggregate.ts). */
+  groupBy: Dto<GroupByQuery<S, E>>;
   where: Dto<Where<S, E>>;
   id: Dto<IdInput>;
   /** `{ id, withArchived? }`: delete and archive. */
@@ -642,6 +647,7 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     list,
     get: z.strictObject({ id: uuid(), include, withArchived }),
     count: z.strictObject({ where: where.optional(), withArchived }),
+    ...aggregateDtos(entity, where),
     where,
     id: z.strictObject({ id: uuid() }),
     writeId: z.strictObject({ id: uuid(), withArchived }),

@@ -14,7 +14,7 @@ type AnyList = ListQuery<never, never> & { include?: Data; where?: Data };
 type AnyCount = CountQuery<never, never> & { where?: Data };
 
 /** Reads through the cache when one is set and the call is not inside a transaction (which may see its own writes). */
-function cached<T>(
+export function cached<T>(
   scope: EntityScope,
   ctx: ManagerContext,
   guard: Guard,

@@ -67,6 +67,8 @@ export function openApiDocument<S extends AnySchema>(
       orderBy: string;
       include: string;
       page: string;
+      aggregate: string;
+      groupBy: string;
     }
   >();
   for (const route of routes) {
@@ -91,6 +93,8 @@ export function openApiDocument<S extends AnySchema>(
         }),
         `${p}Page`,
       ),
+      aggregate: name(dto.aggregate, `${p}AggregateInput`),
+      groupBy: name(dto.groupBy, `${p}GroupByInput`),
     });
   }
   for (const route of routes) if (route.input) name(route.input, `${pascal(route.operationId)}Input`);
@@ -173,7 +177,7 @@ export function openApiDocument<S extends AnySchema>(
     for (const q of route.query) {
       if (e && q === 'where')
         parameters.push(jsonParam(q, e.where, 'A where filter as JSON: {"name":{"contains":"rock"}}'));
-      else if (e && q === 'orderBy')
+      else if (e && q === 'orderBy' && route.kind !== 'groupBy')
         parameters.push(
           jsonParam(
             q,
@@ -183,7 +187,23 @@ export function openApiDocument<S extends AnySchema>(
         );
       else if (e && q === 'include')
         parameters.push(jsonParam(q, e.include, 'Relations to embed as JSON: {"tags":true}'));
-      else if (q === 'limit' || q === 'offset')
+      else if (
+        e &&
+        (route.kind === 'aggregate' || route.kind === 'groupBy') &&
+        q !== 'limit' &&
+        q !== 'withArchived'
+      ) {
+        // the rest of an aggregate query, each parameter as JSON: _sum={"size":true}, by=["status"]
+        const input = route.kind === 'aggregate' ? e.aggregate : e.groupBy;
+        const props = (schemas[input]?.properties ?? {}) as Record<string, JsonSchema>;
+        parameters.push({
+          name: q,
+          in: 'query',
+          description: `As JSON${q === 'by' ? ', required' : ''}`,
+          ...(q === 'by' ? { required: true } : {}),
+          content: { 'application/json': { schema: props[q] ?? {} } },
+        });
+      } else if (q === 'limit' || q === 'offset')
         parameters.push({
           name: q,
           in: 'query',
@@ -201,6 +221,20 @@ export function openApiDocument<S extends AnySchema>(
       case 'count':
         op.responses = ok('200', counted);
         break;
+      case 'aggregate':
+      case 'groupBy': {
+        if (route.method === 'POST') body(ref(route.kind === 'aggregate' ? e!.aggregate : e!.groupBy));
+        const aggregates = {
+          type: 'object',
+          description:
+            'The aggregates asked for: _count (a number, or one per field), _sum / _avg / _min / _max per field (null over no value); bigints and numerics as decimal strings, dates as ISO strings',
+        };
+        op.responses = ok(
+          '200',
+          route.kind === 'aggregate' ? aggregates : { type: 'array', items: aggregates },
+        );
+        break;
+      }
       case 'get':
         parameters.push({ name: 'If-None-Match', in: 'header', schema: { type: 'string' } });
         op.responses = { ...ok('200', ref(e!.row), 'The row', etag), '304': { description: 'Not modified' } };

@@ -12,6 +12,8 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export type RouteKind =
   | 'list'
   | 'count'
+  | 'aggregate'
+  | 'groupBy'
   | 'get'
   | 'create'
   | 'createMany'
@@ -106,6 +108,21 @@ interface ProcedureLike {
 }
 
 const listParams = ['where', 'orderBy', 'include', 'limit', 'offset', 'cursor', 'withTotal', 'withArchived'];
+const aggregateParams = ['where', 'withArchived', '_count', '_sum', '_avg', '_min', '_max'];
+const groupByParams = ['by', ...aggregateParams, 'having', 'orderBy', 'limit'];
+/** Query parameters carried as JSON text. */
+const jsonParams = new Set([
+  'where',
+  'orderBy',
+  'include',
+  'by',
+  'having',
+  '_count',
+  '_sum',
+  '_avg',
+  '_min',
+  '_max',
+]);
 
 /** The route table of a router: generated routes for every resource, then the custom ones that opted in. */
 export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): RestRoute[] {
@@ -146,6 +163,24 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     };
     add('list', 'GET', base, `List ${entity} rows (filter, sort, page)`, { query: listParams });
     add('count', 'GET', `${base}/count`, `Count ${entity} rows`, { query: ['where', 'withArchived'] });
+    add(
+      'aggregate',
+      'GET',
+      `${base}/aggregate`,
+      `Aggregates (_count, _sum, _avg, _min, _max) of ${entity} rows`,
+      {
+        query: aggregateParams,
+      },
+    );
+    add('aggregate', 'POST', `${base}/aggregate`, `Aggregates of ${entity} rows (the query as a JSON body)`, {
+      operationId: `${key}_aggregate_post`,
+    });
+    add('groupBy', 'GET', `${base}/group-by`, `${entity} rows grouped by fields, with aggregates`, {
+      query: groupByParams,
+    });
+    add('groupBy', 'POST', `${base}/group-by`, `${entity} groups (the query as a JSON body)`, {
+      operationId: `${key}_groupBy_post`,
+    });
     add('create', 'POST', base, `Create a ${entity}`);
     add('createMany', 'POST', `${base}/bulk`, `Create several ${entity} rows (all or nothing)`);
     add('updateMany', 'PATCH', base, `Update every ${entity} a where matches`);
@@ -205,7 +240,7 @@ const single = (request: RestRequest, name: string): string | undefined => {
 
 /** A query parameter as the DTO takes it: JSON for where/orderBy/include, numbers, booleans, strings. */
 function queryValue(name: string, raw: string): unknown {
-  if (name === 'where' || name === 'orderBy' || name === 'include') {
+  if (jsonParams.has(name)) {
     try {
       return JSON.parse(raw);
     } catch {
@@ -331,6 +366,12 @@ async function run<S extends AnySchema>(
     case 'count': {
       const count = await call(route.procedure, input(dto.count, queryInput(request, route.query)));
       return json(200, { count });
+    }
+    case 'aggregate':
+    case 'groupBy': {
+      const schema = route.kind === 'aggregate' ? dto.aggregate : dto.groupBy;
+      const value = route.method === 'GET' ? queryInput(request, route.query) : (request.body ?? {});
+      return json(200, await call(route.procedure, input(schema, value)));
     }
     case 'get': {
       const query = queryInput(request, route.query);
