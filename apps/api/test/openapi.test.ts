@@ -75,7 +75,7 @@ describe.each(testEngines())('OpenAPI on %s', (engine) => {
     // every readable field the definition declares is in the row component, no hidden one
     const row = doc.components.schemas.ProjectRow as { properties: Record<string, unknown> };
     const fields = Object.entries(
-      schema.entity('project').fields as Record<string, { config: { hidden?: boolean } }>,
+      schema.entity('project').fields as unknown as Record<string, { config: { hidden?: boolean } }>,
     );
     expect(Object.keys(row.properties).sort()).toEqual(
       fields
