@@ -7,6 +7,11 @@ import type { FieldKind } from './field.js';
  *
  * An operand is the value an operator takes: the field's own value, a list of them, a text
  * pattern (`contains` and friends), or a flag (`isNull: true`).
+ *
+ * NULL: `ne` and `notIn` keep rows whose column is NULL (`ne` is IS DISTINCT FROM; `notIn` adds
+ * `or col is null`), so `{ description: { ne: 'plain' } }` matches a NULL description, as
+ * `NOT: { description: 'plain' }` does. Every other comparison (`eq`, `in`, `lt`, `contains`, ...)
+ * never matches NULL; test for it with `isNull` or the `null` shorthand.
  */
 export const operators = {
   eq: { operand: 'value' },
