@@ -109,10 +109,16 @@ describe.each(testEngines())('bad characters and out-of-range values, on %s', (e
   });
 
   it('a bigint or a Date inside a JSON value (superjson carries both): 400 naming the path', async () => {
-    const notJson = async (answer: Promise<import('./http.js').Answer>, path: (string | number)[], what: RegExp) => {
+    const notJson = async (
+      answer: Promise<import('./http.js').Answer>,
+      path: (string | number)[],
+      what: RegExp,
+    ) => {
       const a = await answer;
       expect(a.status, a.text.slice(0, 300)).toBe(400);
-      const issue = errorsOf(a)[0]?.data.typecrud?.issues?.find((i) => JSON.stringify(i.path) === JSON.stringify(path));
+      const issue = errorsOf(a)[0]?.data.typecrud?.issues?.find(
+        (i) => JSON.stringify(i.path) === JSON.stringify(path),
+      );
       expect(issue?.message, a.text.slice(0, 300)).toMatch(what);
     };
     await notJson(
@@ -121,7 +127,12 @@ describe.each(testEngines())('bad characters and out-of-range values, on %s', (e
       /bigint is not a JSON value/,
     );
     await notJson(
-      mutate(server.url, 'project.update', { id: projectId, data: { properties: { at: [new Date()] } } }, { token }),
+      mutate(
+        server.url,
+        'project.update',
+        { id: projectId, data: { properties: { at: [new Date()] } } },
+        { token },
+      ),
       ['data', 'properties', 'at', 0],
       /Date is not a JSON value/,
     );

@@ -23,7 +23,9 @@ describe.each(testEngines())('NULL semantics on %s', (engine) => {
   };
   const bySql = async (condition: string) =>
     (
-      await sql<{ name: string }>`select name from project p where organization_id = ${orgId} and ${sql.raw(condition)} order by name`.execute(
+      await sql<{
+        name: string;
+      }>`select name from project p where organization_id = ${orgId} and ${sql.raw(condition)} order by name`.execute(
         app.database.db,
       )
     ).rows
@@ -40,8 +42,16 @@ describe.each(testEngines())('NULL semantics on %s', (engine) => {
     await mk('none', null);
     const mixed = await mk('mixed', 'mixed');
     // every release of `plain` is released; `mixed` has an unreleased (NULL releasedAt) one
-    await app.api.release.create({ projectId: plain.id, semver: '1.0.0', releasedAt: new Date('2026-02-01') });
-    await app.api.release.create({ projectId: mixed.id, semver: '1.0.0', releasedAt: new Date('2026-02-01') });
+    await app.api.release.create({
+      projectId: plain.id,
+      semver: '1.0.0',
+      releasedAt: new Date('2026-02-01'),
+    });
+    await app.api.release.create({
+      projectId: mixed.id,
+      semver: '1.0.0',
+      releasedAt: new Date('2026-02-01'),
+    });
     await app.api.release.create({ projectId: mixed.id, semver: '2.0.0', releasedAt: null });
   });
 

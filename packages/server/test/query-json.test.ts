@@ -34,10 +34,22 @@ const appRouter = router({ doc: router(crudProcedures(docs, 'doc', { public: tru
 const createCaller = createCallerFactory(appRouter);
 
 const rows = [
-  { name: 'a', settings: { theme: 'light', seats: 3, tags: ['beta', 'x'] }, properties: { n: 5, s: 'Hello_World' } },
-  { name: 'b', settings: { theme: 'dark', seats: 10, owner: { email: 'Ada@Acme.test' } }, properties: { n: '7', s: '50%' } },
+  {
+    name: 'a',
+    settings: { theme: 'light', seats: 3, tags: ['beta', 'x'] },
+    properties: { n: 5, s: 'Hello_World' },
+  },
+  {
+    name: 'b',
+    settings: { theme: 'dark', seats: 10, owner: { email: 'Ada@Acme.test' } },
+    properties: { n: '7', s: '50%' },
+  },
   { name: 'c', settings: { theme: 'dark', seats: 1, tags: [] }, properties: { n: 12.5, s: 5, a: [1, 2] } },
-  { name: 'd', settings: { theme: 'light', seats: 7, tags: ['x'] }, properties: { n: null, a: [{ k: 1 }, 2] } },
+  {
+    name: 'd',
+    settings: { theme: 'light', seats: 7, tags: ['x'] },
+    properties: { n: null, a: [{ k: 1 }, 2] },
+  },
   { name: 'e', settings: { theme: 'light', seats: 2 }, properties: null },
 ] as const;
 
@@ -50,7 +62,9 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
   };
   type DocWhere = NonNullable<Parameters<Manager<Docs, Docs['doc']>['list']>[1]>['where'];
   const names = async (where: DocWhere) =>
-    (await state.docs.list(state.ctx, { where, orderBy: { name: 'asc' }, limit: 100 })).items.map((d) => d.name);
+    (await state.docs.list(state.ctx, { where, orderBy: { name: 'asc' }, limit: 100 })).items.map(
+      (d) => d.name,
+    );
   /** The same condition in hand-written SQL, to compare against. */
   const bySql = async (condition: string) =>
     (
@@ -96,7 +110,9 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
     // the number 5 is not the string "5"
     expect(await names({ properties: { path: ['s'], string_contains: '5' } })).toEqual(['b']);
     expect(
-      await names({ settings: { path: ['owner', 'email'], string_ends_with: '@acme.test', mode: 'insensitive' } }),
+      await names({
+        settings: { path: ['owner', 'email'], string_ends_with: '@acme.test', mode: 'insensitive' },
+      }),
     ).toEqual(['b']);
     expect(await names({ properties: { path: ['s'], string_contains: '5' } })).toEqual(
       await bySql(`jsonb_typeof(properties #> '{s}') = 'string' and (properties #>> '{s}') like '%5%'`),
@@ -112,7 +128,9 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
     // a string is not an array that contains it
     expect(await names({ properties: { path: ['s'], array_contains: 'Hello_World' } })).toEqual([]);
     expect(await names({ settings: { path: ['tags'], array_contains: ['x'] } })).toEqual(
-      await bySql(`jsonb_typeof(settings #> '{tags}') = 'array' and (settings #> '{tags}') @> '["x"]'::jsonb`),
+      await bySql(
+        `jsonb_typeof(settings #> '{tags}') = 'array' and (settings #> '{tags}') @> '["x"]'::jsonb`,
+      ),
     );
   });
 
@@ -126,7 +144,9 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
     expect(await names({ properties: { path: ['s'], lt: 100 } })).toEqual(['c']);
     expect(await names({ properties: { path: ['n'], gt: 4 } })).toEqual(
       // jsonpath compares a string with a number as unknown (no match), never an error
-      await bySql(`coalesce(jsonb_path_exists(properties, 'strict $.n ? (@.type() == "number" && @ > 4)'), false)`),
+      await bySql(
+        `coalesce(jsonb_path_exists(properties, 'strict $.n ? (@.type() == "number" && @ > 4)'), false)`,
+      ),
     );
     // every condition of one filter must hold; NOT of a numeric filter keeps the others
     expect(await names({ NOT: { properties: { path: ['n'], gt: 4 } } })).toEqual(['b', 'd', 'e']);
@@ -156,7 +176,10 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
       'settings.seats',
     );
     await expectError(
-      state.api.doc.create({ name: 'x', settings: { theme: 'dark', seats: 1, owner: { email: 5 } } as never }),
+      state.api.doc.create({
+        name: 'x',
+        settings: { theme: 'dark', seats: 1, owner: { email: 5 } } as never,
+      }),
       'BAD_REQUEST',
       'settings.owner.email',
     );

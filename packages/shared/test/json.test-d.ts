@@ -42,7 +42,10 @@ describe('JSON values', () => {
     expectTypeOf<Row<Doc>['settings']>().toEqualTypeOf<z.infer<typeof settings>>();
     expectTypeOf<Row<Doc>['loose']>().toEqualTypeOf<JsonObject | null>();
     expectTypeOf<Row<Doc>['properties']>().toEqualTypeOf<JsonObject | null>();
-    const ok: CreateFields<Doc> = { settings: { theme: 'dark', seats: 2 }, properties: { plan: 'pro', n: [1] } };
+    const ok: CreateFields<Doc> = {
+      settings: { theme: 'dark', seats: 2 },
+      properties: { plan: 'pro', n: [1] },
+    };
     void ok;
     const bad: CreateFields<Doc> = {
       // @ts-expect-error: not one of the themes

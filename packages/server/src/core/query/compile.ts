@@ -98,9 +98,7 @@ function jsonFilter(col: Sql, f: JsonFilter, at: string[]): Sql[] {
         break;
       }
       case 'array_contains':
-        out.push(
-          sql`(jsonb_typeof(${doc}) = 'array' and ${doc} @> ${json(op, Array.isArray(v) ? v : [v])})`,
-        );
+        out.push(sql`(jsonb_typeof(${doc}) = 'array' and ${doc} @> ${json(op, Array.isArray(v) ? v : [v])})`);
         break;
       case 'lt':
       case 'lte':
