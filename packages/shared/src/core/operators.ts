@@ -67,7 +67,14 @@ export type OperandOf<Op extends Operator, T> = {
   flag: boolean;
 }[(typeof operators)[Op]['operand']];
 
-/** The operators object of a kind of field: `{ gte?: Date; lt?: Date; ... }`. */
+/**
+ * The operators object of a kind of field: `{ gte?: Date; lt?: Date; ... }`. All given must hold.
+ * `ne` / `notIn` match rows whose column is NULL (IS DISTINCT FROM); the others never do.
+ *
+ * @example
+ * { description: { ne: 'plain' } }       // 'fancy' and NULL, not 'plain'
+ * { status: { notIn: ['draft'] } }        // every status but draft, and NULL where nullable
+ */
 export type OperatorFilter<K extends FieldKind, T> = {
   [Op in OperatorsOf<K>]?: OperandOf<Op, T>;
 } & (K extends (typeof textKinds)[number]
