@@ -267,6 +267,17 @@ describe.each(testEngines())('JSON filters and JSON values on %s', (engine) => {
         'BAD_REQUEST',
         'where.properties.gt',
       );
+      // a document where a filter was expected, or no path: BAD_REQUEST, not a crash
+      await expectError(
+        state.docs.count(state.ctx, { where: { properties: null as never } }),
+        'BAD_REQUEST',
+        'where.properties',
+      );
+      await expectError(
+        state.docs.count(state.ctx, { where: { properties: { plan: 'pro' } as never } }),
+        'BAD_REQUEST',
+        'where.properties.path',
+      );
       // nothing was written by any of the refused calls
       expect(await names({})).toEqual(['a', 'b', 'c', 'd', 'e']);
     });

@@ -331,8 +331,8 @@ function filterValue(cfg: FieldConfig): z.ZodType {
 /** A field's `where` schema: a plain value (equality) or its kind's operators from the operator table. */
 function fieldFilter(cfg: FieldConfig): z.ZodType {
   const v = filterValue(cfg);
+  const pattern = storableString().max(patternMax, { error: `must be at most ${patternMax} characters` });
   if (cfg.kind === 'json') {
-    const pattern = storableString().max(patternMax, { error: `must be at most ${patternMax} characters` });
     const number = z.number({ error: 'must be a number' });
     return z.strictObject({
       path: z
@@ -357,7 +357,6 @@ function fieldFilter(cfg: FieldConfig): z.ZodType {
       gte: number.optional(),
     });
   }
-  const pattern = storableString().max(patternMax, { error: `must be at most ${patternMax} characters` });
   const operand = {
     value: v,
     list: z.array(v).max(queryLimits.listValues, { error: `at most ${queryLimits.listValues} values` }),

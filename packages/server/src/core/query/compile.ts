@@ -62,6 +62,10 @@ const operatorSql: Record<Operator, (c: OperandSides, v: unknown) => Sql> = {
  * comparisons cast only numbers (inside a CASE, as AND does not fix the evaluation order).
  */
 function jsonFilter(col: Sql, f: JsonFilter, at: string[]): Sql[] {
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    throw badRequest(`${at.join('.')}: a JSON field is filtered by a path: { path: [...], equals: ... }`, [
+      { path: at, message: 'must be a JSON filter { path, ... }' },
+    ]);
   if (!Array.isArray(f.path) || f.path.length === 0)
     throw badRequest('a JSON filter needs a path', [{ path: [...at, 'path'], message: 'is required' }]);
   const path = sql`array[${sql.join(f.path.map((p) => param(String(p))))}]::text[]`;
