@@ -107,6 +107,46 @@ describe.each(testEngines())('bad characters and out-of-range values, on %s', (e
       ['where', 'downloads', 'gt'],
     );
   });
+
+  it('a bigint or a Date inside a JSON value (superjson carries both): 400 naming the path', async () => {
+    const notJson = async (
+      answer: Promise<import('./http.js').Answer>,
+      path: (string | number)[],
+      what: RegExp,
+    ) => {
+      const a = await answer;
+      expect(a.status, a.text.slice(0, 300)).toBe(400);
+      const issue = errorsOf(a)[0]?.data.typecrud?.issues?.find(
+        (i) => JSON.stringify(i.path) === JSON.stringify(path),
+      );
+      expect(issue?.message, a.text.slice(0, 300)).toMatch(what);
+    };
+    await notJson(
+      mutate(server.url, 'project.update', { id: projectId, data: { properties: { n: 5n } } }, { token }),
+      ['data', 'properties', 'n'],
+      /bigint is not a JSON value/,
+    );
+    await notJson(
+      mutate(
+        server.url,
+        'project.update',
+        { id: projectId, data: { properties: { at: [new Date()] } } },
+        { token },
+      ),
+      ['data', 'properties', 'at', 0],
+      /Date is not a JSON value/,
+    );
+    await notJson(
+      query(server.url, 'project.count', { where: { properties: { path: ['n'], equals: 5n } } }, { token }),
+      ['where', 'properties', 'equals'],
+      /bigint is not a JSON value/,
+    );
+    await notJson(
+      query(server.url, 'project.count', { where: { properties: { path: ['n'], gt: '5' } } }, { token }),
+      ['where', 'properties', 'gt'],
+      /must be a number/,
+    );
+  });
 });
 
 /** Authentication fails closed and never as a 500; an outage is 503 with Retry-After on every path. */

@@ -20,18 +20,36 @@ const isZodError = (e: unknown): e is ZodLikeError =>
   typeof e === 'object' && e !== null && Array.isArray((e as { issues?: unknown }).issues);
 
 /**
- * A union none of whose alternatives matched (`{ eq }` or a plain value) says only "Invalid
- * input"; the alternative whose type did match (the one with no type error at its root) says
- * what was wrong inside it, so its issues are reported instead.
+ * True when an alternative of a union refused the input for its shape (a plain value where an
+ * operators object was sent, one enum value where a list was): a wrong type or value at its
+ * root, or a union of its own whose every alternative did so.
+ */
+const mismatched = (branch: ZodLikeIssue[]): boolean =>
+  branch.some(
+    (i) =>
+      i.path.length === 0 &&
+      (i.code === 'invalid_type' ||
+        i.code === 'invalid_value' ||
+        (i.code === 'invalid_union' && !!i.errors?.length && i.errors.every(mismatched))),
+  );
+
+/**
+ * A union none of whose alternatives matched (`{ in: [...] }` or a plain value; one orderBy or
+ * a list) says only "Invalid input"; the alternative whose shape did match (the one not refusing
+ * the input at its root) says what was wrong inside it - `where.status.in: at most 1000 values` -
+ * so its issues are reported instead.
  */
 function flatten(issue: ZodLikeIssue): ZodLikeIssue[] {
   // one issue per unknown key, at its own path (a strict object names them only in `keys`)
   if (issue.code === 'unrecognized_keys' && issue.keys?.length)
     return issue.keys.map((k) => ({ path: [...issue.path, k], message: 'is not a known field' }));
   if (issue.code !== 'invalid_union' || !issue.errors?.length) return [issue];
-  const typed = issue.errors.filter(
-    (branch) => branch.length > 0 && !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
-  );
+  let typed = issue.errors.filter((branch) => branch.length > 0 && !mismatched(branch));
+  // every alternative refused the shape: the one of the right type says why ('bogus' is no status)
+  if (typed.length === 0)
+    typed = issue.errors.filter(
+      (branch) => branch.length > 0 && !branch.some((i) => i.code === 'invalid_type' && i.path.length === 0),
+    );
   if (typed.length !== 1) return [issue];
   return typed[0]!.flatMap((i) => flatten({ ...i, path: [...issue.path, ...i.path] }));
 }

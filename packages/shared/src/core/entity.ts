@@ -6,6 +6,7 @@ import {
   type FieldConfig,
   type FieldFlag,
   type FieldKind,
+  type JsonObject,
   makeField,
   storableJson,
   timestampRange,
@@ -15,7 +16,7 @@ import type { AnyRelation } from './relation.js';
 /** Standard fields an entity opts into. `id` (uuid) is always present. */
 export type Trait = 'timestamps' | 'version' | 'audit' | 'properties' | 'archive';
 
-export type JsonObject = { [key: string]: unknown };
+export type { JsonObject } from './field.js';
 
 /** The fields each trait adds, as the type system sees them. */
 export interface TraitFieldMap {

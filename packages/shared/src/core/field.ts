@@ -163,6 +163,69 @@ export const isStorableText = (value: string): boolean => !unstorable.test(value
 /** A string schema refusing what the database cannot store (the base of every text-like DTO). */
 export const storableString = () => z.string().refine(isStorableText, { error: unstorableMessage });
 
+/** What JSON can carry: the type of a `f.json` field's documents and of the values a JSON filter compares. */
+export type JsonPrimitive = string | number | boolean | null;
+/**
+ * A JSON value. A bigint, a Date, a Map or a class instance is not one (it does not compile
+ * where a `JsonValue` is expected, and is refused at run time naming its path): send a bigint
+ * as a string or a number, a date as an ISO string.
+ */
+export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
+/** A JSON object (an absent optional key is left out, as `JSON.stringify` does). */
+export type JsonObject = { [key: string]: JsonValue | undefined };
+
+/** How deep a JSON value may nest (arrays and objects). */
+export const maxJsonDepth = 100;
+
+/** Why a value is not JSON (a class instance is named by its constructor). */
+function notJson(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return isStorableText(value) ? undefined : unstorableMessage;
+    case 'number':
+      return Number.isFinite(value) ? undefined : 'must be a finite number (JSON has no NaN or Infinity)';
+    case 'boolean':
+      return undefined;
+    case 'bigint':
+      return 'a bigint is not a JSON value: send it as a string or a number';
+    case 'object': {
+      if (value === null || Array.isArray(value)) return undefined;
+      if (value instanceof Date) return 'a Date is not a JSON value: send it as an ISO string';
+      const proto = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) return undefined;
+      return `a ${proto?.constructor?.name ?? 'class instance'} is not a JSON value`;
+    }
+    default:
+      return `${typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`} is not a JSON value`;
+  }
+}
+
+/**
+ * The first part of a value that JSON cannot carry or jsonb cannot store (a bigint, a Date, NaN,
+ * a NUL character, a key with a lone surrogate, nesting deeper than `maxJsonDepth`), with its
+ * path inside the value; undefined when the whole value is storable JSON.
+ */
+export function jsonValueIssue(
+  value: unknown,
+  depth = 0,
+): { path: (string | number)[]; message: string } | undefined {
+  const why = notJson(value);
+  if (why) return { path: [], message: why };
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (depth >= maxJsonDepth) return { path: [], message: `must nest at most ${maxJsonDepth} levels deep` };
+  const entries: [string | number, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : Object.entries(value);
+  for (const [key, v] of entries) {
+    if (typeof key === 'string' && !isStorableText(key)) return { path: [key], message: unstorableMessage };
+    // an absent optional key is left out by JSON.stringify; in an array it would become null
+    if (v === undefined && typeof key === 'string') continue;
+    const inner = jsonValueIssue(v, depth + 1);
+    if (inner) return { path: [key, ...inner.path], message: inner.message };
+  }
+  return undefined;
+}
+
 /** The path, inside a JSON value, of the first key or string the database cannot store (jsonb); undefined when all are fine. */
 export function unstorableJsonPath(value: unknown, depth = 0): (string | number)[] | undefined {
   if (typeof value === 'string') return isStorableText(value) ? undefined : [];
@@ -178,13 +241,19 @@ export function unstorableJsonPath(value: unknown, depth = 0): (string | number)
   return undefined;
 }
 
-/** Adds the jsonb storability check to a JSON schema: an issue at the offending key or string. */
+/**
+ * Adds the JSON check to a schema: an issue at the offending key or value for what JSON cannot
+ * carry (a bigint, a Date, NaN) or jsonb cannot store (NUL, lone surrogates).
+ */
 export function storableJson<T>(schema: z.ZodType<T>): z.ZodType<T> {
   return schema.superRefine((value, ctx) => {
-    const path = unstorableJsonPath(value);
-    if (path) ctx.addIssue({ code: 'custom', path, message: unstorableMessage });
+    const issue = jsonValueIssue(value);
+    if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
   });
 }
+
+/** Any JSON value, checked as `storableJson` does. */
+export const jsonValue = (): z.ZodType<JsonValue> => storableJson(z.unknown() as z.ZodType<JsonValue>);
 
 /** The range of a PostgreSQL `integer` and `bigint` column. */
 export const intRange = { min: -2147483648, max: 2147483647 } as const;
@@ -306,8 +375,14 @@ export const f = {
       .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
     return makeField({ ...baseConfig, kind: 'timestamp', schema });
   },
-  /** A JSON document validated by the given schema; `jsonb`. */
-  json<T extends Record<string, unknown>>(
+  /**
+   * A JSON document; `jsonb`. With a Zod schema, the field's type is the schema's and every
+   * write is validated by it (a bad document is BAD_REQUEST naming the path inside it); without,
+   * any JSON object. Either way a value JSON cannot carry (a bigint, a Date) is refused.
+   *
+   * @example settings: f.json(z.object({ theme: z.enum(['light', 'dark']), tabs: z.array(z.string()) }))
+   */
+  json<T extends JsonObject = JsonObject>(
     schema: z.ZodType<T> = z.record(z.string(), z.unknown()) as unknown as z.ZodType<T>,
   ): Field<T, 'json'> {
     return makeField({ ...baseConfig, kind: 'json', schema: storableJson(schema) });

@@ -39,11 +39,16 @@ export type {
   FieldFlag,
   FieldKind,
   FieldReference,
+  JsonPrimitive,
+  JsonValue,
   OnDelete,
 } from './field.js';
 export {
   f,
   isStorableText,
+  jsonValue,
+  jsonValueIssue,
+  maxJsonDepth,
   storableJson,
   storableString,
   unstorableJsonPath,

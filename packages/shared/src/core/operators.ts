@@ -7,6 +7,11 @@ import type { FieldKind } from './field.js';
  *
  * An operand is the value an operator takes: the field's own value, a list of them, a text
  * pattern (`contains` and friends), or a flag (`isNull: true`).
+ *
+ * NULL: `ne` and `notIn` keep rows whose column is NULL (`ne` is IS DISTINCT FROM; `notIn` adds
+ * `or col is null`), so `{ description: { ne: 'plain' } }` matches a NULL description, as
+ * `NOT: { description: 'plain' }` does. Every other comparison (`eq`, `in`, `lt`, `contains`, ...)
+ * never matches NULL; test for it with `isNull` or the `null` shorthand.
  */
 export const operators = {
   eq: { operand: 'value' },
@@ -62,7 +67,14 @@ export type OperandOf<Op extends Operator, T> = {
   flag: boolean;
 }[(typeof operators)[Op]['operand']];
 
-/** The operators object of a kind of field: `{ gte?: Date; lt?: Date; ... }`. */
+/**
+ * The operators object of a kind of field: `{ gte?: Date; lt?: Date; ... }`. All given must hold.
+ * `ne` / `notIn` match rows whose column is NULL (IS DISTINCT FROM); the others never do.
+ *
+ * @example
+ * { description: { ne: 'plain' } }       // 'fancy' and NULL, not 'plain'
+ * { status: { notIn: ['draft'] } }        // every status but draft, and NULL where nullable
+ */
 export type OperatorFilter<K extends FieldKind, T> = {
   [Op in OperatorsOf<K>]?: OperandOf<Op, T>;
 } & (K extends (typeof textKinds)[number]

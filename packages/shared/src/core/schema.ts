@@ -5,7 +5,7 @@ import {
   bigintRange,
   type FieldConfig,
   intRange,
-  storableJson,
+  jsonValue,
   storableString,
   timestampRange,
 } from './field.js';
@@ -43,7 +43,15 @@ export const queryLimits = {
   maxOffset: 100_000,
   /** The longest full-text `search` query (where and `_relevance`), in characters. */
   searchLength: 200,
+  /** The most conditions one AND / OR may list. */
+  conditions: 50,
 } as const;
+
+/** The longest text a `contains` / `startsWith` / `endsWith` (and the JSON string filters) take. */
+const patternMax = 1000;
+/** The most keys a JSON filter's path may have, and the longest key. */
+const jsonPathMax = 10;
+const jsonPathKeyMax = 100;
 
 /** A full-text search query: not blank, at most `queryLimits.searchLength` characters. */
 export function searchQuery(): z.ZodType<string> {
@@ -296,11 +304,13 @@ function filterValue(cfg: FieldConfig): z.ZodType {
   switch (cfg.kind) {
     case 'string':
     case 'text':
-      return storableString().max(cfg.maxLength ?? 4096);
+      return storableString().max(cfg.maxLength ?? 4096, {
+        error: `must be at most ${cfg.maxLength ?? 4096} characters`,
+      });
     case 'email':
       // stored lower-cased (see f.email), so a filter compares lower-cased too
       return storableString()
-        .max(cfg.maxLength ?? 4096)
+        .max(cfg.maxLength ?? 4096, { error: `must be at most ${cfg.maxLength ?? 4096} characters` })
         .toLowerCase();
     case 'uuid':
       return uuid();
@@ -330,25 +340,44 @@ function filterValue(cfg: FieldConfig): z.ZodType {
         .min(timestampRange.min, { error: 'must be in year 1 or later' })
         .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
     case 'json':
-      return storableJson(z.unknown());
+      return jsonValue();
   }
 }
 
 /** A field's `where` schema: a plain value (equality) or its kind's operators from the operator table. */
 function fieldFilter(cfg: FieldConfig): z.ZodType {
   const v = filterValue(cfg);
+  const pattern = storableString().max(patternMax, { error: `must be at most ${patternMax} characters` });
   if (cfg.kind === 'json') {
+    const number = z.number({ error: 'must be a number' });
     return z.strictObject({
-      path: z.array(storableString().min(1).max(100)).min(1).max(10),
-      equals: storableJson(z.unknown()).optional(),
+      path: z
+        .array(
+          storableString()
+            .min(1, { error: 'must not be empty' })
+            .max(jsonPathKeyMax, { error: `must be at most ${jsonPathKeyMax} characters` }),
+        )
+        .min(1, { error: 'must name at least one key' })
+        .max(jsonPathMax, { error: `at most ${jsonPathMax} keys` }),
+      equals: jsonValue().optional(),
+      not: jsonValue().optional(),
       isNull: z.boolean().optional(),
+      string_contains: pattern.optional(),
+      string_starts_with: pattern.optional(),
+      string_ends_with: pattern.optional(),
+      mode: z.enum(['default', 'insensitive']).optional(),
+      array_contains: jsonValue().optional(),
+      lt: number.optional(),
+      lte: number.optional(),
+      gt: number.optional(),
+      gte: number.optional(),
     });
   }
   const operand = {
     value: v,
     list: z.array(v).max(queryLimits.listValues, { error: `at most ${queryLimits.listValues} values` }),
     // stored lower-cased (see f.email), so an email pattern compares lower-cased too
-    pattern: cfg.kind === 'email' ? storableString().max(1000).toLowerCase() : storableString().max(1000),
+    pattern: cfg.kind === 'email' ? pattern.toLowerCase() : pattern,
     flag: z.boolean(),
   };
   const shape: Record<string, z.ZodType> = {};
@@ -398,8 +427,11 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         }
         if (entity.search.length > 0) shape.search = searchQuery().optional();
         const self = z.lazy(() => qs.where(entity, depth - 1));
-        shape.AND = z.array(self).max(50).optional();
-        shape.OR = z.array(self).max(50).optional();
+        const conditions = z
+          .array(self)
+          .max(queryLimits.conditions, { error: `at most ${queryLimits.conditions} conditions` });
+        shape.AND = conditions.optional();
+        shape.OR = conditions.optional();
         shape.NOT = self.optional();
         return z.strictObject(shape);
       }),
@@ -450,7 +482,7 @@ function orderByList(qs: QuerySchemas, entity: AnyEntity): z.ZodType {
   const one = qs.orderBy(entity, 2);
   return z.union([
     one,
-    z.array(one).max(queryLimits.orderFields, { error: `at most ${queryLimits.orderFields} order fields` }),
+    z.array(one).max(queryLimits.orderFields, { error: `at most ${queryLimits.orderFields} sort fields` }),
   ]);
 }
 
@@ -603,7 +635,7 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
           error: `offset must be at most ${queryLimits.maxOffset}; use the cursor`,
         })
         .optional(),
-      cursor: z.string().max(4096).optional(),
+      cursor: z.string().max(4096, { error: 'must be at most 4096 characters' }).optional(),
       withTotal: z.boolean().optional(),
       include,
       withArchived,

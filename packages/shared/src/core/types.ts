@@ -1,5 +1,5 @@
 import type { AnyEntity, EntityDef } from './entity.js';
-import type { AnyField, FieldKind } from './field.js';
+import type { AnyField, FieldKind, JsonValue } from './field.js';
 import type { OperatorFilter } from './operators.js';
 import type { AnyRelation } from './relation.js';
 
@@ -120,8 +120,42 @@ export type StringFilter<T extends string = string> = OperatorFilter<'string', T
 export type OrderedFilter<T> = OperatorFilter<'int', T>;
 export type EqualityFilter<T> = OperatorFilter<'uuid', T>;
 export type BooleanFilter = OperatorFilter<'boolean', boolean>;
-/** Filters a jsonb document by a path: `{ path: ['plan'], equals: 'pro' }`. */
-export type JsonFilter = { path: string[]; equals?: unknown; isNull?: boolean };
+/**
+ * Filters a jsonb document by the value at a path; every condition given must hold.
+ *
+ * A condition on a value of another JSON type does not match (`gt: 3` skips `"4"`, a
+ * `string_contains` skips numbers), nor does any condition but `not` and `isNull: true` on a
+ * document without the path. `not` keeps those rows (IS DISTINCT FROM), like `ne`.
+ *
+ * @example
+ * { path: ['plan'], equals: 'pro' }
+ * { path: ['seats'], gte: 5, lt: 50 }                       // numbers only
+ * { path: ['owner', 'email'], string_ends_with: '@acme.test', mode: 'insensitive' }
+ * { path: ['tags'], array_contains: ['beta'] }              // jsonb @>
+ */
+export type JsonFilter = {
+  /** The keys (or array indexes, as text) leading to the value: `['owner', 'email']`. */
+  path: string[];
+  /** The value at the path equals this JSON value (`null`: a JSON null is there). */
+  equals?: JsonValue;
+  /** The value at the path is not this one; a document without the path matches (IS DISTINCT FROM). */
+  not?: JsonValue;
+  /** `true`: the path is absent (or the column is NULL); `false`: a value, even a JSON null, is there. */
+  isNull?: boolean;
+  /** The value is a string containing this text (a LIKE, `%` and `_` taken literally). */
+  string_contains?: string;
+  string_starts_with?: string;
+  string_ends_with?: string;
+  /** `insensitive`: the string conditions ignore case (ILIKE). */
+  mode?: 'default' | 'insensitive';
+  /** The value is an array containing these elements (one value or an array of them; jsonb `@>`). */
+  array_contains?: JsonValue;
+  /** The value is a number below this one (compared as numeric; values of other types do not match). */
+  lt?: number;
+  lte?: number;
+  gt?: number;
+  gte?: number;
+};
 
 /** A kind's operators, from the one operator table (json fields are filtered by path instead). */
 type FilterByKind<K extends FieldKind, T> = K extends 'json' ? JsonFilter : OperatorFilter<K, T>;
@@ -132,6 +166,12 @@ export type FieldFilter<Fd extends AnyField> =
     ? JsonFilter // no shorthand: a document would read as a filter (the where DTO takes only path filters)
     : FieldValue<Fd> | FilterByKind<KindOf<Fd>, NonNullable<Fd['_type']>>;
 
+/**
+ * Filters over a to-many relation. `every` holds when no related row fails the condition, and
+ * a row whose condition is NULL (a comparison with a NULL column) counts as failing it:
+ * `{ releases: { every: { releasedAt: { gt: d } } } }` leaves out a project with an unreleased
+ * (NULL) release. A parent without related rows matches `every` and `none`.
+ */
 export type ToManyFilter<W> = { some?: W; none?: W; every?: W };
 export type ToOneFilter<W> = { is?: W | null; isNot?: W | null };
 
@@ -156,6 +196,10 @@ export type Where<S extends EntityMap, E extends AnyEntity> = SearchFilter<E> & 
 } & {
   AND?: Where<S, E>[];
   OR?: Where<S, E>[];
+  /**
+   * The complement of the condition: every row it does not match, including rows where it is
+   * NULL. `{ NOT: { description: 'plain' } }` keeps rows whose description is NULL (as `ne` does).
+   */
   NOT?: Where<S, E>;
 };
 

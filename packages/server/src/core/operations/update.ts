@@ -55,7 +55,7 @@ function previewOf(scope: EntityScope, fields: Data): ReadonlyMap<string, Sql> |
   const touched = Object.keys(fields).filter((f) => fields[f] !== undefined);
   const risky = touched.some((f) => scope.references.has(f) || scope.uniqueFields.has(f));
   if (!risky) return undefined;
-  return new Map(touched.map((f) => [f, fieldValue(scope.meta, f, fields[f])]));
+  return new Map(touched.map((f) => [f, fieldValue(scope.meta, f, fields[f], ['data', f])]));
 }
 
 /** Validates an update payload's fields: immutable ones and the field rules. */
@@ -124,7 +124,7 @@ export async function update(scope: EntityScope, ctx: ManagerContext, input: Upd
         db,
         updateRows(guard, meta, {
           set: [
-            ...setFields(scope, fields, (f, v) => fieldValue(meta, f, v)),
+            ...setFields(scope, fields, (f, v) => fieldValue(meta, f, v, ['data', f])),
             ...systemSets(scope, ctx.caller),
           ],
           where,
@@ -175,7 +175,7 @@ export async function updateMany(
         db,
         updateRows(guard, meta, {
           set: [
-            ...setFields(scope, data, (f, v) => fieldValue(meta, f, v)),
+            ...setFields(scope, data, (f, v) => fieldValue(meta, f, v, ['data', f])),
             ...systemSets(scope, ctx.caller),
           ],
           where,

@@ -135,10 +135,10 @@ export async function upsert(scope: EntityScope, ctx: ManagerContext, input: Ups
         key,
         create: withDefaults(scope, create),
         set: [
-          ...setFields(scope, update, (f, v) => fieldValue(meta, f, v)),
+          ...setFields(scope, update, (f, v) => fieldValue(meta, f, v, ['update', f])),
           ...systemSets(scope, ctx.caller),
         ],
-        preview: new Map(names.map((f) => [f, fieldValue(meta, f, update[f])])),
+        preview: new Map(names.map((f) => [f, fieldValue(meta, f, update[f], ['update', f])])),
         checks: afterChecks(g, meta, (moves ? ['update', 'create'] : ['update']) as Action[]),
         expectedVersion: input.expectedVersion,
         withArchived: input.withArchived ?? false,

@@ -3,6 +3,7 @@ import type {
   AnyEntity,
   AnySchema,
   EntityMap,
+  JsonFilter,
   Operator,
   Policies,
   Principal,
@@ -13,6 +14,7 @@ import { queryLimits, searchColumn } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
 import { searchConfig } from '../table-model.js';
+import { jsonText } from '../statements/values.js';
 import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns } from './entity-meta.js';
 
 /** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
@@ -54,6 +56,74 @@ const operatorSql: Record<Operator, (c: OperandSides, v: unknown) => Sql> = {
   endsWith: likePattern('endsWith'),
   isNull: (c, v) => (v ? sql`${c.col} is null` : sql`${c.col} is not null`),
 };
+
+/**
+ * A jsonb path filter (`JsonFilter` in @typecrud/shared): every value is a parameter, the path
+ * too. A condition on a value of another JSON type is false, never a cast error: the numeric
+ * comparisons cast only numbers (inside a CASE, as AND does not fix the evaluation order).
+ */
+function jsonFilter(col: Sql, f: JsonFilter, at: string[]): Sql[] {
+  if (typeof f !== 'object' || f === null || Array.isArray(f))
+    throw badRequest(`${at.join('.')}: a JSON field is filtered by a path: { path: [...], equals: ... }`, [
+      { path: at, message: 'must be a JSON filter { path, ... }' },
+    ]);
+  if (!Array.isArray(f.path) || f.path.length === 0)
+    throw badRequest('a JSON filter needs a path', [{ path: [...at, 'path'], message: 'is required' }]);
+  const path = sql`array[${sql.join(f.path.map((p) => param(String(p))))}]::text[]`;
+  const doc = sql`(${col} #> ${path})`;
+  const text = sql`(${col} #>> ${path})`;
+  const json = (op: string, v: unknown) => sql`${jsonText(v, [...at, op])}::jsonb`;
+  const insensitive = f.mode === 'insensitive';
+  const out: Sql[] = [];
+  for (const [op, v] of Object.entries(f)) {
+    if (v === undefined || op === 'path' || op === 'mode') continue;
+    switch (op) {
+      case 'equals':
+        out.push(sql`${doc} = ${json(op, v)}`);
+        break;
+      case 'not':
+        out.push(sql`${doc} is distinct from ${json(op, v)}`);
+        break;
+      case 'isNull':
+        out.push(v ? sql`${doc} is null` : sql`${doc} is not null`);
+        break;
+      case 'string_contains':
+      case 'string_starts_with':
+      case 'string_ends_with': {
+        if (typeof v !== 'string')
+          throw badRequest(`${[...at, op].join('.')} must be a string`, [
+            { path: [...at, op], message: 'must be a string' },
+          ]);
+        const like = likePattern(
+          op === 'string_contains' ? 'contains' : op === 'string_starts_with' ? 'startsWith' : 'endsWith',
+        );
+        out.push(
+          sql`(jsonb_typeof(${doc}) = 'string' and ${like({ col: text, lhs: text, rhs: param, insensitive }, v)})`,
+        );
+        break;
+      }
+      case 'array_contains':
+        out.push(sql`(jsonb_typeof(${doc}) = 'array' and ${doc} @> ${json(op, Array.isArray(v) ? v : [v])})`);
+        break;
+      case 'lt':
+      case 'lte':
+      case 'gt':
+      case 'gte': {
+        if (typeof v !== 'number' || !Number.isFinite(v))
+          throw badRequest(`${[...at, op].join('.')} must be a finite number`, [
+            { path: [...at, op], message: 'must be a finite number' },
+          ]);
+        const cmp = sql.raw({ lt: '<', lte: '<=', gt: '>', gte: '>=' }[op]);
+        const number = sql`(case when jsonb_typeof(${doc}) = 'number' then (${doc})::numeric end)`;
+        out.push(sql`${number} ${cmp} ${param(String(v))}::numeric`);
+        break;
+      }
+      default:
+        throw badRequest(`unknown JSON filter ${op}`, [{ path: [...at, op], message: 'unknown operator' }]);
+    }
+  }
+  return out;
+}
 
 export class Compiler {
   private n = 0;
@@ -170,14 +240,7 @@ export class Compiler {
     if (!c.config.filterable && !trusted)
       throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
     const col = ref(alias, c.column);
-    if (c.config.kind === 'json') {
-      const f = value as { path: string[]; equals?: unknown; isNull?: boolean };
-      const at2 = sql`(${col} #> array[${sql.join(f.path.map((p) => param(p)))}]::text[])`;
-      const out: Sql[] = [];
-      if (f.equals !== undefined) out.push(sql`${at2} = ${JSON.stringify(f.equals)}::jsonb`);
-      if (f.isNull !== undefined) out.push(f.isNull ? sql`${at2} is null` : sql`${at2} is not null`);
-      return out;
-    }
+    if (c.config.kind === 'json') return jsonFilter(col, value as JsonFilter, at);
     // a timestamp compares as clients see it, to the millisecond of a Date (the column keeps microseconds)
     const cmp = c.config.kind === 'timestamp' ? sql`date_trunc('milliseconds', ${col})` : col;
     if (value === null) return [sql`${col} is null`];
@@ -291,8 +354,8 @@ export class Compiler {
     const terms: OrderTerm[] = [];
     for (const item of list as Record<string, unknown>[]) this.orderTerms(entity, alias, item, [], terms);
     if (terms.length > queryLimits.orderFields + 1) {
-      throw badRequest(`at most ${queryLimits.orderFields} order fields`, [
-        { path: ['orderBy'], message: 'too many fields' },
+      throw badRequest(`orderBy: at most ${queryLimits.orderFields} sort fields`, [
+        { path: ['orderBy'], message: `at most ${queryLimits.orderFields} sort fields` },
       ]);
     }
     if (!terms.some((t) => t.path.length === 1 && t.path[0] === 'id')) {
