@@ -22,9 +22,7 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
   const sqlOf = async (fn: () => Promise<unknown>) => {
     const { nodes } = await app.database.counter.capture(fn);
     const executor = app.database.db.getExecutor();
-    return nodes.map(
-      (n: RootOperationNode) => executor.compileQuery(n, { queryId: 'capture' } as never).sql,
-    );
+    return nodes.map((n: RootOperationNode) => executor.compileQuery(n, { queryId: 'capture' } as never).sql);
   };
 
   beforeAll(async () => {
@@ -64,7 +62,11 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
       tag: tag.id,
       viewer: {
         db: app.database.db,
-        caller: { userId: app.adminId, superadmin: false, memberships: [{ tenantId: orgA.id, role: 'viewer' }] },
+        caller: {
+          userId: app.adminId,
+          superadmin: false,
+          memberships: [{ tenantId: orgA.id, role: 'viewer' }],
+        },
       },
     });
     void a2;
@@ -89,7 +91,9 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
       const row = await m().project.get(app.ctx, { id: s.a1, omit: { description: true, version: true } });
       expect(keys(row)).toEqual(keys(full).filter((k) => k !== 'description' && k !== 'version'));
       expect(row.name).toBe('a1');
-      const [statement] = await sqlOf(() => m().project.get(app.ctx, { id: s.a1, omit: { description: true } }));
+      const [statement] = await sqlOf(() =>
+        m().project.get(app.ctx, { id: s.a1, omit: { description: true } }),
+      );
       expect(statement).not.toContain('description');
     });
 
@@ -171,7 +175,11 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
     });
 
     it('pages with a cursor through every row when the order fields are not selected', async () => {
-      const orderBy = [{ status: 'asc' as const }, { releasedAt: 'desc' as const }, { downloads: 'desc' as const }];
+      const orderBy = [
+        { status: 'asc' as const },
+        { releasedAt: 'desc' as const },
+        { downloads: 'desc' as const },
+      ];
       const all = await m().release.list(app.ctx, { orderBy, limit: 100 });
       const expected = all.items.map((r) => `${r.projectId}/${r.semver}`);
       expect(expected.length).toBe(5);
@@ -239,7 +247,9 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
       expect(viewer._count.projects).toBe(3);
       const nested = await m().tag.get(s.viewer, {
         id: s.tag,
-        select: { projects: { select: { name: true, _count: { releases: true } }, orderBy: { name: 'asc' } } },
+        select: {
+          projects: { select: { name: true, _count: { releases: true } }, orderBy: { name: 'asc' } },
+        },
       });
       expect(nested.projects).toEqual([
         { name: 'a1', _count: { releases: 1 } },
@@ -321,11 +331,7 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
     });
 
     it('refuses a field that is not sortable, and a cursor of another distinct', async () => {
-      await expectError(
-        app.api.release.list({ distinct: ['notes'] as never }),
-        'BAD_REQUEST',
-        'distinct.0',
-      );
+      await expectError(app.api.release.list({ distinct: ['notes'] as never }), 'BAD_REQUEST', 'distinct.0');
       await expectError(
         m().release.list(app.ctx, { distinct: ['notes'] } as never),
         'BAD_REQUEST',

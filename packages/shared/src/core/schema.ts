@@ -434,9 +434,11 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         }
         for (const rel of schema.relations(entity.name)) shape[rel.name] = relationArgs(rel, depth);
         shape._count = qs.count(entity).optional();
-        return z.strictObject(shape).refine((v) => Object.values(v).some((x) => x !== undefined && x !== false), {
-          error: 'select must pick at least one field',
-        });
+        return z
+          .strictObject(shape)
+          .refine((v) => Object.values(v).some((x) => x !== undefined && x !== false), {
+            error: 'select must pick at least one field',
+          });
       }),
     omit: (entity) =>
       memo(`m:${entity.name}`, () => {

@@ -210,9 +210,10 @@ type FieldsPart<E extends AnyEntity, Sel, O> = undefined extends Sel
   ? undefined extends O
     ? Row<E>
     : {
-        -readonly [K in Exclude<ReadableKeys<E>, { [P in keyof O]: O[P] extends true ? P : never }[keyof O]>]: FieldValue<
-          FieldsOf<E>[K]
-        >;
+        -readonly [K in Exclude<
+          ReadableKeys<E>,
+          { [P in keyof O]: O[P] extends true ? P : never }[keyof O]
+        >]: FieldValue<FieldsOf<E>[K]>;
       }
   : { -readonly [K in Picked<Sel> & ReadableKeys<E>]: FieldValue<FieldsOf<E>[K]> };
 
@@ -226,18 +227,31 @@ type CountPart<I, Sel> = [CountOf<I> | (undefined extends Sel ? undefined : Coun
  * A row of E with exactly the relations named in the include `I` embedded; with a select `Sel`,
  * only the fields (and relations) it picks; with an omit `O`, every readable field but those.
  */
-export type Result<S extends EntityMap, E extends AnyEntity, I, Sel = undefined, O = undefined> = FieldsPart<
-  E,
-  Sel,
-  O
-> &
-  Embedded<S, E, I> &
-  (undefined extends Sel ? unknown : Embedded<S, E, Sel>) &
-  CountPart<I, Sel>;
+export type Result<
+  S extends EntityMap,
+  E extends AnyEntity,
+  I,
+  Sel = undefined,
+  O = undefined,
+> = undefined extends Sel
+  ? undefined extends O
+    ? CountPart<I, Sel> extends { _count: unknown }
+      ? Flat<Row<E> & Embedded<S, E, I> & CountPart<I, Sel>>
+      : Row<E> & Embedded<S, E, I>
+    : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & CountPart<I, Sel>>
+  : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & Embedded<S, E, Sel> & CountPart<I, Sel>>;
+
+/** One object type of an intersection (what a shaped result reads as). */
+type Flat<T> = { [K in keyof T]: T[K] };
 
 /** Relation counts: `{ releases: true }` or `{ releases: { where: { status: 'published' } } }` (to-many relations). */
 export type CountSelect<S extends EntityMap, E extends AnyEntity> = {
-  [K in ToManyKeys<E>]?: boolean | { where?: Where<S, TargetOf<S, RelationsOf<E>[K]>>; withArchived?: boolean };
+  [K in ToManyKeys<E>]?:
+    | boolean
+    | { where?: Where<S, TargetOf<S, RelationsOf<E>[K]>>; withArchived?: boolean };
+} & {
+  /** to-one relations have nothing to count */
+  [K in ToOneKeys<E>]?: never;
 };
 
 /**
@@ -277,7 +291,11 @@ export type ExactOmit<E extends AnyEntity, O> = O extends object
 export type ExactShape<S extends EntityMap, E extends AnyEntity, Sel, O> = {
   select?: ExactSelect<S, E, Sel>;
   omit?: ExactOmit<E, O>;
-} & ([Sel] extends [undefined] ? unknown : [O] extends [undefined] ? unknown : { select: never; omit: never });
+} & ([Sel] extends [undefined]
+  ? unknown
+  : [O] extends [undefined]
+    ? unknown
+    : { select: never; omit: never });
 
 // ---------------------------------------------------------------------------------------------
 // Query inputs

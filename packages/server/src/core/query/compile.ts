@@ -309,7 +309,12 @@ export class Compiler {
    * `terms` orders by them, ascending otherwise), then the rest of `terms`, which decide the row
    * each group keeps. Each field must be sortable (it is ordered by).
    */
-  distinctOrder(entity: AnyEntity, alias: string, distinct: readonly string[], terms: OrderTerm[]): OrderTerm[] {
+  distinctOrder(
+    entity: AnyEntity,
+    alias: string,
+    distinct: readonly string[],
+    terms: OrderTerm[],
+  ): OrderTerm[] {
     const meta = metaOf(entity);
     const lead = distinct.map((key, i) => {
       const c = meta.byField.get(key);
@@ -319,7 +324,9 @@ export class Compiler {
         ]);
       }
       if (distinct.indexOf(key) !== i)
-        throw badRequest(`${key} is given twice`, [{ path: ['distinct', String(i)], message: 'given twice' }]);
+        throw badRequest(`${key} is given twice`, [
+          { path: ['distinct', String(i)], message: 'given twice' },
+        ]);
       const own = terms.find((t) => t.path.length === 1 && t.path[0] === key);
       return (
         own ?? {
@@ -440,7 +447,10 @@ export class Compiler {
       // each count a correlated subquery under the target's read rule, archived rows left out unless asked
       const pairs = read.counts.map(({ name, arg, at }) => {
         const rel = this.schema.relation(entity.name, name);
-        const countArgs = (arg === true ? {} : arg) as { where?: Record<string, unknown>; withArchived?: boolean };
+        const countArgs = (arg === true ? {} : arg) as {
+          where?: Record<string, unknown>;
+          withArchived?: boolean;
+        };
         const a = this.alias();
         const { from, link } = this.relationSource(rel, alias, a);
         const conds = and([

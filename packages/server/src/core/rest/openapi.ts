@@ -194,7 +194,9 @@ export function openApiDocument<S extends AnySchema>(
       else if (e && q === 'omit')
         parameters.push(jsonParam(q, e.omit, 'Every field but these, as JSON: {"description":true}'));
       else if (e && q === 'distinct')
-        parameters.push(jsonParam(q, e.distinct, 'One row per distinct value of these fields, as JSON: ["status"]'));
+        parameters.push(
+          jsonParam(q, e.distinct, 'One row per distinct value of these fields, as JSON: ["status"]'),
+        );
       else if (q === 'limit' || q === 'offset')
         parameters.push({
           name: q,

@@ -162,7 +162,9 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     add('createMany', 'POST', `${base}/bulk`, `Create several ${entity} rows (all or nothing)`);
     add('updateMany', 'PATCH', base, `Update every ${entity} a where matches`);
     add('deleteMany', 'DELETE', base, `Delete every ${entity} a where matches`, { query: ['where'] });
-    add('get', 'GET', `${base}/{id}`, `One ${entity} by id`, { query: ['include', 'select', 'omit', 'withArchived'] });
+    add('get', 'GET', `${base}/{id}`, `One ${entity} by id`, {
+      query: ['include', 'select', 'omit', 'withArchived'],
+    });
     add('update', 'PATCH', `${base}/{id}`, `Change fields of a ${entity} (If-Match: its ETag)`, {
       query: ['withArchived'],
     });
