@@ -121,6 +121,34 @@ describe.each(testEngines())('select, omit, _count and distinct on %s', (engine)
       expect(a1!.releases[0]!.downloads).toBe(0n);
     });
 
+    it('embedded rows read only their selected columns', async () => {
+      const [statement, ...more] = await sqlOf(() =>
+        m().project.list(app.ctx, {
+          select: { name: true, tags: { select: { label: true } }, organization: { omit: { slug: true } } },
+        }),
+      );
+      expect(more).toEqual([]);
+      expect(statement).toContain('"label"');
+      expect(statement).not.toContain('color');
+      expect(statement).not.toContain('slug');
+      expect(statement).not.toContain('description');
+      expect(statement).toContain('"name"');
+    });
+
+    it('a relation in both include and select is refused', async () => {
+      await expectError(
+        app.api.project.list({ include: { tags: true }, select: { name: true, tags: true } }),
+        'BAD_REQUEST',
+        'select.tags',
+      );
+      const both = await m().project.get(app.ctx, {
+        id: s.a1,
+        include: { organization: { select: { slug: true } } },
+        select: { name: true, tags: { select: { label: true } } },
+      });
+      expect(both).toEqual({ name: 'a1', organization: { slug: 'sel-a' }, tags: [{ label: 'sel-shared' }] });
+    });
+
     it('select inside an include shapes the embedded rows; the parent stays full', async () => {
       const row = await m().project.get(app.ctx, {
         id: s.a1,
