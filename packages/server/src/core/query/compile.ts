@@ -394,6 +394,17 @@ export class Compiler {
   // -------------------------------------------------------------------------------------------
   // include
 
+  /** Select expressions embedding the included relations (and `_count`), and the plan to decode them. */
+  include(
+    entity: AnyEntity,
+    alias: string,
+    include: Record<string, unknown> | undefined,
+    depth = 1,
+  ): { columns: Sql[]; plan: IncludePlan[] } {
+    const { columns, plan, fields } = this.shape(entity, alias, { include }, depth);
+    return { columns: columns.slice(fields.length), plan };
+  }
+
   /**
    * The select list of one level of a read: the fields `select` / `omit` leave (every readable
    * one without them), the embedded relations (of `include` and of `select`), `_count`; and the
