@@ -6,13 +6,16 @@ import type {
   AnyEntity,
   EntityMap,
   ExactAggregate,
+  ExactShape,
   GetQuery,
   GroupByQuery,
   GroupByRow,
   Include,
   ListQuery,
+  OmitFields,
   Page,
   Result,
+  Select,
 } from '@typecrud/shared';
 
 /** Rejects keys of `I` that `Allowed` does not have (an unknown relation in `include`). */
@@ -21,16 +24,24 @@ type NoExtraKeys<I, Allowed> = I & { [K in Exclude<keyof I, keyof Allowed>]: nev
 /** `get` and `list` of an entity, with results shaped by the `include` asked for. */
 export interface EntityReads<S extends EntityMap, E extends AnyEntity> {
   get: {
-    query<I extends Include<S, E> = Record<never, never>>(
-      input: GetQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> },
+    query<
+      I extends Include<S, E> = Record<never, never>,
+      Sel extends Select<S, E> | undefined = undefined,
+      O extends OmitFields<E> | undefined = undefined,
+    >(
+      input: GetQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> } & ExactShape<S, E, Sel, O>,
       opts?: TRPCRequestOptions,
-    ): Promise<Result<S, E, I>>;
+    ): Promise<Result<S, E, I, Sel, O>>;
   };
   list: {
-    query<I extends Include<S, E> = Record<never, never>>(
-      input?: ListQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> },
+    query<
+      I extends Include<S, E> = Record<never, never>,
+      Sel extends Select<S, E> | undefined = undefined,
+      O extends OmitFields<E> | undefined = undefined,
+    >(
+      input?: ListQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> } & ExactShape<S, E, Sel, O>,
       opts?: TRPCRequestOptions,
-    ): Promise<Page<Result<S, E, I>>>;
+    ): Promise<Page<Result<S, E, I, Sel, O>>>;
   };
 }
 

@@ -140,3 +140,37 @@ describe('the REST route table', () => {
     expect(rest.document()).toBe(doc); // built once
   });
 });
+
+describe('REST read shape parameters', () => {
+  it('takes select, omit and distinct on list (JSON), select and omit on get, documented', () => {
+    const list = rest.routes.find((r) => r.operationId === 'board_list')!;
+    const get = rest.routes.find((r) => r.operationId === 'board_get')!;
+    expect(list.query).toEqual(expect.arrayContaining(['select', 'omit', 'distinct']));
+    expect(get.query).toEqual(expect.arrayContaining(['select', 'omit']));
+    expect(get.query).not.toContain('distinct');
+    const doc = rest.document();
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['BoardSelect', 'BoardOmit', 'BoardDistinct']),
+    );
+  });
+
+  it('revives bigints inside a select and a _count where', () => {
+    const list = schema.dto('board').list;
+    const input = revive(list, {
+      select: {
+        title: true,
+        cards: { where: { points: '7' } },
+        _count: { cards: { where: { points: '5' } } },
+      },
+    }) as {
+      select: { cards: { where: { points: unknown } }; _count: { cards: { where: { points: unknown } } } };
+    };
+    expect(input.select.cards.where.points).toBe(7n);
+    expect(input.select._count.cards.where.points).toBe(5n);
+    expect(list.safeParse(input).success).toBe(true);
+    expect(list.safeParse({ select: { title: true }, omit: { title: true } }).success).toBe(false);
+    expect(list.safeParse({ distinct: ['title'] }).success).toBe(true);
+    expect(list.safeParse({ distinct: ['opensAt', 'title'] }).success).toBe(true);
+    expect(list.safeParse({ distinct: ['nope'] }).success).toBe(false);
+  });
+});

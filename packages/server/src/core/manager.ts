@@ -7,17 +7,20 @@ import type {
   CreateManyInput,
   EntityMap,
   ExactAggregate,
+  ExactShape,
   GetQuery,
   GroupByQuery,
   GroupByRow,
   IdInput,
   Include,
   ListQuery,
+  OmitFields,
   Page,
   Policies,
   Result,
   Row,
   Schema,
+  Select,
   UpdateInput,
   UpdateManyInput,
   UpsertInput,
@@ -62,15 +65,23 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
    */
   upsert(ctx: ManagerContext, input: UpsertInput<E>): Promise<Row<E>>;
   /** One row with its includes, in one SQL statement; NOT_FOUND when missing, archived or outside the caller's policy. */
-  get<I extends Include<S, E> = Record<never, never>>(
+  get<
+    I extends Include<S, E> = Record<never, never>,
+    Sel extends Select<S, E> | undefined = undefined,
+    O extends OmitFields<E> | undefined = undefined,
+  >(
     ctx: ManagerContext,
-    query: GetQuery<S, E> & { include?: I },
-  ): Promise<Result<S, E, I>>;
-  /** A page of rows with their includes, in one SQL statement. */
-  list<I extends Include<S, E> = Record<never, never>>(
+    query: GetQuery<S, E> & { include?: I } & ExactShape<S, E, Sel, O>,
+  ): Promise<Result<S, E, I, Sel, O>>;
+  /** A page of rows with their includes, in one SQL statement; `select` / `omit` shape each item. */
+  list<
+    I extends Include<S, E> = Record<never, never>,
+    Sel extends Select<S, E> | undefined = undefined,
+    O extends OmitFields<E> | undefined = undefined,
+  >(
     ctx: ManagerContext,
-    query: ListQuery<S, E> & { include?: I },
-  ): Promise<Page<Result<S, E, I>>>;
+    query: ListQuery<S, E> & { include?: I } & ExactShape<S, E, Sel, O>,
+  ): Promise<Page<Result<S, E, I, Sel, O>>>;
   count(ctx: ManagerContext, query: CountQuery<S, E>): Promise<number>;
   /**
    * `_count`, `_sum`, `_avg`, `_min`, `_max` over the rows `where` and the caller's read rule let

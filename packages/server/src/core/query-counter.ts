@@ -42,9 +42,24 @@ export class QueryCounter implements KyselyPlugin {
     });
   }
 
+  /** While `capture` runs: the statements sent, as Kysely nodes (compile them to read their SQL). */
+  private captured: RootOperationNode[] | undefined;
+
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
     this.count++;
+    this.captured?.push(args.node);
     return args.node;
+  }
+
+  /** Runs `fn` and returns the statements it sent (alone on the database), as nodes to compile. */
+  async capture<T>(fn: () => Promise<T>): Promise<{ result: T; nodes: RootOperationNode[] }> {
+    const nodes: RootOperationNode[] = [];
+    this.captured = nodes;
+    try {
+      return { result: await fn(), nodes };
+    } finally {
+      this.captured = undefined;
+    }
   }
 
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {

@@ -105,13 +105,17 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
       .input(dto.get)
       .query(
         ({ ctx, input }) =>
-          m(ctx).get(managerContext(ctx), input as GetQuery<S, E>) as Promise<GetOutput<S, E>>,
+          m(ctx).get(managerContext(ctx), input satisfies GetQuery<S, E> as never) as Promise<
+            GetOutput<S, E>
+          >,
       ),
     list: procedure
       .input(dto.list.optional())
       .query(
         ({ ctx, input }) =>
-          m(ctx).list(managerContext(ctx), (input ?? {}) as ListQuery<S, E>) as Promise<ListOutput<S, E>>,
+          m(ctx).list(managerContext(ctx), (input ?? {}) satisfies ListQuery<S, E> as never) as Promise<
+            ListOutput<S, E>
+          >,
       ),
     count: procedure
       .input(dto.count.optional())

@@ -396,7 +396,20 @@ interface QuerySchemas {
   where(entity: AnyEntity, depth: number): z.ZodType;
   orderBy(entity: AnyEntity, depth: number): z.ZodType;
   include(entity: AnyEntity, depth: number): z.ZodType;
+  /** `select` at an include depth: readable fields, relations (as include args), `_count`. */
+  select(entity: AnyEntity, depth: number): z.ZodType;
+  /** `omit`: readable fields. */
+  omit(entity: AnyEntity): z.ZodType;
+  /** `_count`: to-many relations, each `true` or `{ where, withArchived }`. */
+  count(entity: AnyEntity): z.ZodType;
 }
+
+/** select and omit exclude each other: both given is refused at the select. */
+const notBoth = (v: unknown) => {
+  const o = v as { select?: unknown; omit?: unknown } | null;
+  return !(o && typeof o === 'object' && o.select !== undefined && o.omit !== undefined);
+};
+const notBothError = { error: 'use either select or omit, not both', path: ['select'] };
 
 /** Query schemas per entity and depth, built on first use and shared by every entity of the schema. */
 function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
@@ -461,19 +474,63 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
       memo(`i:${entity.name}:${depth}`, () => {
         if (depth <= 0) return tooDeep('include', queryLimits.includeDepth);
         const shape: Record<string, z.ZodType> = {};
+        for (const rel of schema.relations(entity.name)) shape[rel.name] = relationArgs(rel, depth);
+        shape._count = qs.count(entity).optional();
+        return z.strictObject(shape);
+      }),
+    select: (entity, depth) =>
+      memo(`s:${entity.name}:${depth}`, () => {
+        if (depth <= 0) return tooDeep('include', queryLimits.includeDepth);
+        const shape: Record<string, z.ZodType> = {};
+        for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
+          if (!field.config.hidden) shape[name] = z.boolean().optional();
+        }
+        for (const rel of schema.relations(entity.name)) shape[rel.name] = relationArgs(rel, depth);
+        shape._count = qs.count(entity).optional();
+        return z
+          .strictObject(shape)
+          .refine((v) => Object.values(v).some((x) => x !== undefined && x !== false), {
+            error: 'select must pick at least one field',
+          });
+      }),
+    omit: (entity) =>
+      memo(`m:${entity.name}`, () => {
+        const shape: Record<string, z.ZodType> = {};
+        for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
+          if (!field.config.hidden) shape[name] = z.boolean().optional();
+        }
+        return z.strictObject(shape);
+      }),
+    count: (entity) =>
+      memo(`c:${entity.name}`, () => {
+        const shape: Record<string, z.ZodType> = {};
         for (const rel of schema.relations(entity.name)) {
+          if (rel.kind !== 'hasMany' && rel.kind !== 'manyToMany') continue;
           const t = rel.target;
           const args = z.strictObject({
             where: z.lazy(() => qs.where(t, queryLimits.whereDepth)).optional(),
-            orderBy: z.lazy(() => orderByList(qs, t)).optional(),
-            limit: limitSchema(t).optional(),
-            include: z.lazy(() => qs.include(t, depth - 1)).optional(),
             withArchived: z.boolean().optional(),
           });
           shape[rel.name] = z.union([z.boolean(), args]).optional();
         }
         return z.strictObject(shape);
       }),
+  };
+  /** What an include (or a select) takes for one relation: a boolean, or its own args. */
+  const relationArgs = (rel: ResolvedRelation, depth: number) => {
+    const t = rel.target;
+    const args = z
+      .strictObject({
+        where: z.lazy(() => qs.where(t, queryLimits.whereDepth)).optional(),
+        orderBy: z.lazy(() => orderByList(qs, t)).optional(),
+        limit: limitSchema(t).optional(),
+        include: z.lazy(() => qs.include(t, depth - 1)).optional(),
+        withArchived: z.boolean().optional(),
+        select: z.lazy(() => qs.select(t, depth - 1)).optional(),
+        omit: z.lazy(() => qs.omit(t)).optional(),
+      })
+      .refine(notBoth, notBothError);
+    return z.union([z.boolean(), args]).optional();
   };
   return qs;
 }
@@ -622,6 +679,9 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
   const where = qs.where(entity, queryLimits.whereDepth);
   const withArchived = z.boolean().optional();
   const include = qs.include(entity, queryLimits.includeDepth).optional();
+  const select = qs.select(entity, queryLimits.includeDepth).optional();
+  const omit = qs.omit(entity).optional();
+  const sortable = fields.filter(([, c]) => c.sortable).map(([name]) => name);
   const list = z
     .strictObject({
       where: where.optional(),
@@ -639,11 +699,19 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
       withTotal: z.boolean().optional(),
       include,
       withArchived,
+      select,
+      omit,
+      distinct: z
+        .array(sortable.length ? z.enum(sortable as [string, ...string[]]) : z.never())
+        .min(1, { error: 'distinct needs at least one field' })
+        .max(queryLimits.orderFields, { error: `at most ${queryLimits.orderFields} distinct fields` })
+        .optional(),
     })
     .refine((q) => q.cursor === undefined || q.offset === undefined, {
       error: 'use either cursor or offset, not both',
       path: ['cursor'],
-    });
+    })
+    .refine(notBoth, notBothError);
 
   const manyRows = z
     .array(create)
@@ -677,7 +745,7 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     entity: z.object(readShape),
     listItem: z.object(listShape),
     list,
-    get: z.strictObject({ id: uuid(), include, withArchived }),
+    get: z.strictObject({ id: uuid(), include, withArchived, select, omit }).refine(notBoth, notBothError),
     count: z.strictObject({ where: where.optional(), withArchived }),
     ...aggregateDtos(entity, where),
     where,

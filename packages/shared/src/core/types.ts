@@ -233,14 +233,20 @@ export interface IncludeArgs<S extends EntityMap, E extends AnyEntity> {
   limit?: number;
   include?: Include<S, E>;
   withArchived?: boolean;
+  /** Only these fields (and relations, and `_count`) of the embedded rows; not with `omit`. */
+  select?: Select<S, E>;
+  /** Every readable field of the embedded rows but these; not with `select`. */
+  omit?: OmitFields<E>;
 }
 
 /** Relations of E to embed in a result, each `true` or with its own where / orderBy / limit / include. */
 export type Include<S extends EntityMap, E extends AnyEntity> = {
   [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
-};
+} & { _count?: CountSelect<S, E> };
 
 type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never>;
+type NestedSelect<A> = A extends { select: infer Sel } ? Sel : undefined;
+type NestedOmit<A> = A extends { omit: infer O } ? O : undefined;
 
 /**
  * What an include of relation K embeds: an array for to-many relations; for to-one relations
@@ -249,15 +255,110 @@ type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never
  */
 type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, A> =
   RelKind<RelationsOf<E>[K]> extends ToManyKinds
-    ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>[]
-    : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null;
+    ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>, NestedSelect<A>, NestedOmit<A>>[]
+    : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>, NestedSelect<A>, NestedOmit<A>> | null;
 
-/** A row of E with exactly the relations named in the include `I` embedded. */
-export type Result<S extends EntityMap, E extends AnyEntity, I> = Row<E> & {
+/** The relations named (and not `false`) in `I`, an include or a select, embedded. */
+type Embedded<S extends EntityMap, E extends AnyEntity, I> = {
   [K in keyof I & keyof RelationsOf<E> & string as I[K] extends false | undefined
     ? never
     : K]: RelationResult<S, E, K, I[K]>;
 };
+
+/** Keys of `T` whose value is not `false` / `undefined` (what a select or count picks). */
+type Picked<T> = { [K in keyof T]-?: T[K] extends false | undefined ? never : K }[keyof T];
+
+/** The fields a select picks, or every readable field but those an omit names (`true`), or the full row. */
+type FieldsPart<E extends AnyEntity, Sel, O> = undefined extends Sel
+  ? undefined extends O
+    ? Row<E>
+    : {
+        -readonly [K in Exclude<
+          ReadableKeys<E>,
+          { [P in keyof O]: O[P] extends true ? P : never }[keyof O]
+        >]: FieldValue<FieldsOf<E>[K]>;
+      }
+  : { -readonly [K in Picked<Sel> & ReadableKeys<E>]: FieldValue<FieldsOf<E>[K]> };
+
+type CountOf<A> = A extends { _count: infer C } ? C : undefined;
+/** `{ _count: { releases: number } }` for the relations a `_count` (of the include or the select) names. */
+type CountPart<I, Sel> = [CountOf<I> | (undefined extends Sel ? undefined : CountOf<Sel>)] extends [undefined]
+  ? unknown
+  : { _count: { [K in Picked<Exclude<CountOf<I> | CountOf<Sel>, undefined>> & string]: number } };
+
+/**
+ * A row of E with exactly the relations named in the include `I` embedded; with a select `Sel`,
+ * only the fields (and relations) it picks; with an omit `O`, every readable field but those.
+ */
+export type Result<
+  S extends EntityMap,
+  E extends AnyEntity,
+  I,
+  Sel = undefined,
+  O = undefined,
+> = undefined extends Sel
+  ? undefined extends O
+    ? CountPart<I, Sel> extends { _count: unknown }
+      ? Flat<Row<E> & Embedded<S, E, I> & CountPart<I, Sel>>
+      : Row<E> & Embedded<S, E, I>
+    : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & CountPart<I, Sel>>
+  : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & Embedded<S, E, Sel> & CountPart<I, Sel>>;
+
+/** One object type of an intersection (what a shaped result reads as). */
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/** Relation counts: `{ releases: true }` or `{ releases: { where: { status: 'published' } } }` (to-many relations). */
+export type CountSelect<S extends EntityMap, E extends AnyEntity> = {
+  [K in ToManyKeys<E>]?:
+    | boolean
+    | { where?: Where<S, TargetOf<S, RelationsOf<E>[K]>>; withArchived?: boolean };
+} & {
+  /** to-one relations have nothing to count */
+  [K in ToOneKeys<E>]?: never;
+};
+
+/**
+ * The read shape to return: readable fields (`true`), relations (`true` or include args, as in
+ * `include`) and `_count`. Only what it names is read (and returned).
+ */
+export type Select<S extends EntityMap, E extends AnyEntity> = { [K in ReadableKeys<E>]?: boolean } & {
+  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+} & { _count?: CountSelect<S, E> };
+
+/** Readable fields to leave out of the result (`true`). */
+export type OmitFields<E extends AnyEntity> = { [K in ReadableKeys<E>]?: boolean };
+
+/**
+ * A select checked key by key, nested selects included: an unknown or hidden field is `never`
+ * (so a call naming one does not compile), as is a nested select beside an omit.
+ */
+export type ExactSelect<S extends EntityMap, E extends AnyEntity, Sel> = Sel extends object
+  ? ExactSelectObject<S, E, Sel>
+  : Sel;
+type ExactSelectObject<S extends EntityMap, E extends AnyEntity, Sel> = Sel & {
+  [K in Exclude<keyof Sel, ReadableKeys<E> | (keyof RelationsOf<E> & string) | '_count'>]: never;
+} & {
+  [K in keyof Sel & keyof RelationsOf<E> & string]: Sel[K] extends object
+    ? ExactShape<S, TargetOf<S, RelationsOf<E>[K]>, NestedSelect<Sel[K]>, NestedOmit<Sel[K]>>
+    : unknown;
+} & {
+  [K in keyof Sel & '_count']: Sel[K] & { [C in Exclude<keyof Sel[K], ToManyKeys<E>>]: never };
+};
+
+/** An omit naming only readable fields. */
+export type ExactOmit<E extends AnyEntity, O> = O extends object
+  ? O & { [K in Exclude<keyof O, ReadableKeys<E>>]: never }
+  : O;
+
+/** `select` and `omit` as a call takes them: each exact, and never both. */
+export type ExactShape<S extends EntityMap, E extends AnyEntity, Sel, O> = {
+  select?: ExactSelect<S, E, Sel>;
+  omit?: ExactOmit<E, O>;
+} & ([Sel] extends [undefined]
+  ? unknown
+  : [O] extends [undefined]
+    ? unknown
+    : { select: never; omit: never });
 
 // ---------------------------------------------------------------------------------------------
 // Query inputs
@@ -274,12 +375,25 @@ export interface ListQuery<S extends EntityMap, E extends AnyEntity> {
   withTotal?: boolean;
   include?: Include<S, E>;
   withArchived?: boolean;
+  /** Only these fields (relations, `_count`) in each item; not with `omit`. */
+  select?: Select<S, E>;
+  /** Every readable field but these; not with `select`. */
+  omit?: OmitFields<E>;
+  /**
+   * One row per distinct combination of these sortable fields (PostgreSQL `DISTINCT ON`): they
+   * lead the order, `orderBy` then decides which row of each group is kept.
+   */
+  distinct?: SortableKeys<E>[];
 }
 
 export interface GetQuery<S extends EntityMap, E extends AnyEntity> {
   id: string;
   include?: Include<S, E>;
   withArchived?: boolean;
+  /** Only these fields (relations, `_count`); not with `omit`. */
+  select?: Select<S, E>;
+  /** Every readable field but these; not with `select`. */
+  omit?: OmitFields<E>;
 }
 
 export interface CountQuery<S extends EntityMap, E extends AnyEntity> {

@@ -104,7 +104,7 @@ export async function* changes<S extends EntityMap, E extends AnyEntity>(opts: {
         limit: rowIds.size,
         ...(archivable ? { withArchived: true } : {}),
       } as ListQuery<S, E>;
-      const page = await manager.list({ db, caller }, query);
+      const page = await manager.list({ db, caller }, query as never);
       const rows = new Map((page.items as Row<E>[]).map((r) => [(r as { id: string }).id, r]));
       for (const e of chunk) {
         const row = e.action === 'delete' ? undefined : rows.get(e.rowId);

@@ -9,8 +9,10 @@ import { countStatement, getStatement, listStatement } from '../statements/read.
 import type { Data, Rows } from './base.js';
 import type { EntityScope } from './scope.js';
 
-type AnyGet = GetQuery<never, never> & { include?: Data };
-type AnyList = ListQuery<never, never> & { include?: Data; where?: Data };
+type Shape = { include?: Data; select?: Data; omit?: Data };
+type AnyGet = Omit<GetQuery<never, never>, keyof Shape> & Shape;
+type AnyList = Omit<ListQuery<never, never>, keyof Shape | 'where' | 'distinct'> &
+  Shape & { where?: Data; distinct?: string[] };
 type AnyCount = CountQuery<never, never> & { where?: Data };
 
 /** Reads through the cache when one is set and the call is not inside a transaction (which may see its own writes). */
@@ -31,7 +33,7 @@ export function cached<T>(
 export async function get(scope: EntityScope, ctx: ManagerContext, query: AnyGet): Promise<Data> {
   const guard = scope.guard(ctx.caller);
   guard.compiler.withArchived = query.withArchived === true;
-  checkResponseRows(scope.schema, scope.entity, 1, query.include, scope.maxResponseRows);
+  checkResponseRows(scope.schema, scope.entity, 1, query, scope.maxResponseRows);
   const { statement, plan } = getStatement(guard, scope.meta, query);
   const row = await cached(scope, ctx, guard, 'get', query, async () => {
     const found = (await statement.execute(ctx.db)).rows[0] as Data | undefined;
@@ -47,24 +49,41 @@ export async function list(scope: EntityScope, ctx: ManagerContext, query: AnyLi
   const { entity, meta, cursors } = scope;
   const guard = scope.guard(ctx.caller);
   guard.compiler.withArchived = query.withArchived === true;
-  const terms = guard.compiler.order(entity, t0, query.orderBy);
+  const ordered = guard.compiler.order(entity, t0, query.orderBy);
+  const distinct = query.distinct ?? [];
+  const terms = distinct.length ? guard.compiler.distinctOrder(entity, t0, distinct, ordered) : ordered;
   const limit = query.limit ?? entity.limits.defaultLimit;
-  checkResponseRows(scope.schema, entity, limit, query.include, scope.maxResponseRows);
-  const fingerprint = queryFingerprint(entity.name, query.where, query.orderBy, query.withArchived ?? false);
+  checkResponseRows(scope.schema, entity, limit, query, scope.maxResponseRows);
+  // the same cursor fits the same filter, order and distinct (not the shape: its values do not depend on it)
+  const fingerprint = queryFingerprint(
+    entity.name,
+    query.where,
+    distinct.length ? { orderBy: query.orderBy ?? null, distinct } : query.orderBy,
+    query.withArchived ?? false,
+  );
+  const cursorLength = distinct.length || terms.length;
   let after = null;
   if (query.cursor !== undefined) {
     const values = cursors.decode(query.cursor, fingerprint);
-    if (values.length !== terms.length)
+    if (values.length !== cursorLength)
       throw badRequest('cursor is invalid', [{ path: ['cursor'], message: 'does not fit the order' }]);
-    after = keysetAfter(terms, values);
+    after = keysetAfter(terms.slice(0, cursorLength), values);
   }
-  const { statement, plan } = listStatement(guard, meta, query, terms, limit, after);
+  const { statement, plan, cursorTerms } = listStatement(
+    guard,
+    meta,
+    query,
+    terms,
+    limit,
+    after,
+    distinct.length,
+  );
   return cached(scope, ctx, guard, 'list', query, async () => {
     let rows = (await statement.execute(ctx.db)).rows as Rows;
     let total: number | undefined;
     if (query.withTotal) {
       total = (rows[0]?.__total as number | undefined) ?? 0;
-      rows = rows.filter((r) => r.id !== null);
+      rows = rows.filter((r) => r.__p !== null && r.__p !== undefined);
     }
     const more = rows.length > limit;
     if (more) rows.pop();
@@ -72,13 +91,16 @@ export async function list(scope: EntityScope, ctx: ManagerContext, query: AnyLi
     const nextCursor =
       more && last
         ? cursors.encode(
-            terms.map((t, i) => (t.field ? last[t.field] : last[`__o${i}`])),
+            cursorTerms.map((t, i) => (t.field ? last[t.field] : last[`__o${i}`])),
             fingerprint,
           )
         : null;
     for (const row of rows) {
-      if (query.withTotal) delete row.__total;
-      for (let i = 0; i < terms.length; i++) if (!terms[i]!.field) delete row[`__o${i}`];
+      if (query.withTotal) {
+        delete row.__total;
+        delete row.__p;
+      }
+      for (let i = 0; i < cursorTerms.length; i++) if (!cursorTerms[i]!.field) delete row[`__o${i}`];
       decodeRow(meta, plan, row);
     }
     return { items: rows, nextCursor, ...(total !== undefined ? { total } : {}) };

@@ -13,9 +13,19 @@ import type {
 import { queryLimits, searchColumn } from '@typecrud/shared';
 import { sql } from 'kysely';
 import { badRequest } from '../errors.js';
-import { searchConfig } from '../table-model.js';
 import { jsonText } from '../statements/values.js';
-import { and, type EntityMeta, metaOf, or, param, ref, type Sql, selectColumns } from './entity-meta.js';
+import { searchConfig } from '../table-model.js';
+import {
+  and,
+  type ColumnMeta,
+  type EntityMeta,
+  metaOf,
+  or,
+  param,
+  ref,
+  type Sql,
+  selectColumns,
+} from './entity-meta.js';
 
 /** State of one statement's compilation: the schema, fresh aliases, the caller and the policies judging them. */
 
@@ -364,6 +374,44 @@ export class Compiler {
     return terms;
   }
 
+  /**
+   * The order of a `distinct` list: the distinct fields lead (in their own direction when
+   * `terms` orders by them, ascending otherwise), then the rest of `terms`, which decide the row
+   * each group keeps. Each field must be sortable (it is ordered by).
+   */
+  distinctOrder(
+    entity: AnyEntity,
+    alias: string,
+    distinct: readonly string[],
+    terms: OrderTerm[],
+  ): OrderTerm[] {
+    const meta = metaOf(entity);
+    const lead = distinct.map((key, i) => {
+      const c = meta.byField.get(key);
+      if (!c || c.config.hidden || !c.config.sortable) {
+        throw badRequest(`${key} is not a sortable field of ${entity.name}`, [
+          { path: ['distinct', String(i)], message: 'is not sortable' },
+        ]);
+      }
+      if (distinct.indexOf(key) !== i)
+        throw badRequest(`${key} is given twice`, [
+          { path: ['distinct', String(i)], message: 'given twice' },
+        ]);
+      const own = terms.find((t) => t.path.length === 1 && t.path[0] === key);
+      return (
+        own ?? {
+          path: [key],
+          expr: ref(alias, c.column),
+          desc: false,
+          nullsFirst: false,
+          timestamp: c.config.kind === 'timestamp',
+          ...(c.config.kind !== 'timestamp' ? { field: key } : {}),
+        }
+      );
+    });
+    return [...lead, ...terms.filter((t) => !lead.includes(t))];
+  }
+
   private orderTerms(
     entity: AnyEntity,
     alias: string,
@@ -420,43 +468,59 @@ export class Compiler {
   // -------------------------------------------------------------------------------------------
   // include
 
-  /** Select expressions embedding the included relations, and the plan to decode them. */
+  /** Select expressions embedding the included relations (and `_count`), and the plan to decode them. */
   include(
     entity: AnyEntity,
     alias: string,
     include: Record<string, unknown> | undefined,
     depth = 1,
   ): { columns: Sql[]; plan: IncludePlan[] } {
-    const columns: Sql[] = [];
+    const { columns, plan, fields } = this.shape(entity, alias, { include }, depth);
+    return { columns: columns.slice(fields.length), plan };
+  }
+
+  /**
+   * The select list of one level of a read: the fields `select` / `omit` leave (every readable
+   * one without them), the embedded relations (of `include` and of `select`), `_count`; and the
+   * plan to decode them. `path` names the level in errors (`['include', 'tags']`).
+   */
+  shape(
+    entity: AnyEntity,
+    alias: string,
+    args: ReadArgs,
+    depth = 1,
+    path: string[] = [],
+  ): { columns: Sql[]; plan: IncludePlan[]; fields: readonly ColumnMeta[] } {
+    const meta = metaOf(entity);
+    const read = readShape(this.schema, entity, args, path);
+    const columns: Sql[] = selectColumns(meta, alias, read.fields);
     const plan: IncludePlan[] = [];
-    if (!include) return { columns, plan };
-    if (depth > queryLimits.includeDepth) {
+    if (read.relations.length && depth > queryLimits.includeDepth) {
       throw badRequest(`include nests deeper than ${queryLimits.includeDepth} levels`, [
         { path: ['include'], message: 'too deep' },
       ]);
     }
-    for (const [name, arg] of Object.entries(include)) {
-      if (!arg) continue;
+    for (const { name, arg, at } of read.relations) {
       const rel = this.schema.relation(entity.name, name);
-      const args = (arg === true ? {} : arg) as IncludeArgs;
+      const relArgs = (arg === true ? {} : arg) as IncludeArgs;
       const a = this.alias();
       const { from, link } = this.relationSource(rel, alias, a);
-      const nested = this.include(rel.target, a, args.include, depth + 1);
-      const cols = sql.join([...selectColumns(metaOf(rel.target), a), ...nested.columns]);
+      const nested = this.shape(rel.target, a, relArgs, depth + 1, at);
+      const cols = sql.join(nested.columns);
       // a required parent is embedded even when archived (its archivedAt says so): the row points
       // to it and the result type promises it; archived rows of other relations are left out
       const required =
         rel.kind === 'belongsTo' && !metaOf(rel.source).byField.get(rel.field!)!.config.nullable;
       const conds = and([
         link,
-        ...this.visible(rel.target, a, args.withArchived ?? required),
-        ...this.where(rel.target, a, args.where, ['include', name, 'where']),
+        ...this.visible(rel.target, a, relArgs.withArchived ?? required),
+        ...this.where(rel.target, a, relArgs.where, [...at, 'where']),
       ]);
       const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       let expr: Sql;
       if (many) {
-        const order = orderSql(this.order(rel.target, a, args.orderBy));
-        const limit = args.limit ?? rel.target.limits.maxLimit;
+        const order = orderSql(this.order(rel.target, a, relArgs.orderBy));
+        const limit = relArgs.limit ?? rel.target.limits.maxLimit;
         expr = sql`(select coalesce(json_agg(x), '[]'::json) from (select ${cols} from ${from} where ${conds} order by ${order} limit ${limit}) as x)`;
       } else {
         expr = sql`(select to_json(x) from (select ${cols} from ${from} where ${conds} limit 1) as x)`;
@@ -464,16 +528,126 @@ export class Compiler {
       columns.push(sql`${expr} as ${sql.id(name)}`);
       plan.push({ name, many, meta: metaOf(rel.target), nested: nested.plan });
     }
-    return { columns, plan };
+    if (read.counts.length) {
+      // each count a correlated subquery under the target's read rule, archived rows left out unless asked
+      const pairs = read.counts.map(({ name, arg, at }) => {
+        const rel = this.schema.relation(entity.name, name);
+        const countArgs = (arg === true ? {} : arg) as {
+          where?: Record<string, unknown>;
+          withArchived?: boolean;
+        };
+        const a = this.alias();
+        const { from, link } = this.relationSource(rel, alias, a);
+        const conds = and([
+          link,
+          ...this.visible(rel.target, a, countArgs.withArchived ?? false),
+          ...this.where(rel.target, a, countArgs.where, [...at, 'where']),
+        ]);
+        return sql`${name}::text, (select count(*)::int from ${from} where ${conds})`;
+      });
+      columns.push(sql`json_build_object(${sql.join(pairs)}) as "_count"`);
+    }
+    return { columns, plan, fields: read.fields };
   }
 }
 
-interface IncludeArgs {
+/** What one level of a read may carry beside its filter: the shape of what it returns. */
+export interface ReadArgs {
+  select?: Record<string, unknown> | undefined;
+  omit?: Record<string, unknown> | undefined;
+  include?: Record<string, unknown> | undefined;
+}
+
+interface IncludeArgs extends ReadArgs {
   where?: Record<string, unknown>;
   orderBy?: unknown;
   limit?: number;
-  include?: Record<string, unknown>;
   withArchived?: boolean;
+}
+
+interface Picked {
+  name: string;
+  arg: unknown;
+  /** The path of this entry's args in the query (`['select', 'tags']`). */
+  at: string[];
+}
+
+/**
+ * One level of a read, checked (the DTO checks it too; server code may skip the DTO): the fields
+ * returned, the relations embedded (from `include` and `select`), the relations counted.
+ * select and omit exclude each other; an unknown or hidden field, a relation embedded by both
+ * include and select, or a count of a to-one relation is a BAD_REQUEST naming its path.
+ */
+export function readShape(
+  schema: AnySchema,
+  entity: AnyEntity,
+  args: ReadArgs,
+  path: string[] = [],
+): { fields: readonly ColumnMeta[]; relations: Picked[]; counts: Picked[] } {
+  const meta = metaOf(entity);
+  const { select, omit, include } = args;
+  if (select !== undefined && omit !== undefined) {
+    throw badRequest('use either select or omit, not both', [
+      { path: [...path, 'select'], message: 'use either select or omit, not both' },
+    ]);
+  }
+  const isRelation = (name: string) => schema.relations(entity.name).some((r) => r.name === name);
+  const unknown = (at: string[], key: string) =>
+    badRequest(`${key} is not a readable field of ${entity.name}`, [{ path: at, message: 'unknown field' }]);
+  const relations: Picked[] = [];
+  const counts: Picked[] = [];
+  const addCounts = (value: unknown, at: string[]) => {
+    if (!value) return;
+    if (counts.length) throw badRequest('_count is given twice', [{ path: at, message: 'given twice' }]);
+    for (const [name, arg] of Object.entries(value as Record<string, unknown>)) {
+      if (!arg) continue;
+      const rel = schema.relations(entity.name).find((r) => r.name === name);
+      if (!rel || (rel.kind !== 'hasMany' && rel.kind !== 'manyToMany')) {
+        throw badRequest(`${name} is not a to-many relation of ${entity.name}`, [
+          { path: [...at, name], message: 'not a to-many relation' },
+        ]);
+      }
+      counts.push({ name, arg, at: [...at, name] });
+    }
+  };
+  for (const [name, arg] of Object.entries(include ?? {})) {
+    if (!arg) continue;
+    if (name === '_count') addCounts(arg, [...path, 'include', '_count']);
+    else relations.push({ name, arg, at: [...path, 'include', name] });
+  }
+  let fields: readonly ColumnMeta[] = meta.readColumns;
+  if (select !== undefined) {
+    const picked = new Set<string>();
+    for (const [key, value] of Object.entries(select)) {
+      const at = [...path, 'select', key];
+      const c = meta.byField.get(key);
+      if (c && !c.config.hidden) {
+        if (value) picked.add(key);
+      } else if (key === '_count') addCounts(value, at);
+      else if (isRelation(key)) {
+        if (!value) continue;
+        if (relations.some((r) => r.name === key)) {
+          throw badRequest(`${key} is embedded by both include and select`, [
+            { path: at, message: 'also in include' },
+          ]);
+        }
+        relations.push({ name: key, arg: value, at });
+      } else throw unknown(at, key);
+    }
+    fields = meta.readColumns.filter((c) => picked.has(c.field));
+    if (!picked.size && !relations.length && !counts.length) {
+      throw badRequest('select must pick at least one field', [
+        { path: [...path, 'select'], message: 'picks nothing' },
+      ]);
+    }
+  } else if (omit !== undefined) {
+    for (const key of Object.keys(omit)) {
+      const c = meta.byField.get(key);
+      if (!c || c.config.hidden) throw unknown([...path, 'omit', key], key);
+    }
+    fields = meta.readColumns.filter((c) => omit[c.field] !== true);
+  }
+  return { fields, relations, counts };
 }
 
 /** How to decode one embedded relation. */
@@ -619,32 +793,33 @@ export function checkResponseRows(
   schema: AnySchema,
   entity: AnyEntity,
   rows: number,
-  include: Record<string, unknown> | undefined,
+  level: ReadArgs,
   max: number,
 ): void {
   let worst: { path: string[]; rows: number; many: boolean } | undefined;
-  const walk = (e: AnyEntity, inc: Record<string, unknown> | undefined, each: number, path: string[]) => {
-    if (!inc) return;
-    for (const [name, arg] of Object.entries(inc)) {
-      if (!arg) continue;
+  let worstAt: string[] = [];
+  const walk = (e: AnyEntity, level: ReadArgs, each: number, path: string[], at: string[]) => {
+    for (const { name, arg, at: argsAt } of readShape(schema, e, level, at).relations) {
       const rel = schema.relation(e.name, name);
       const args = (arg === true ? {} : arg) as IncludeArgs;
       const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       const embedded = each * (many ? (args.limit ?? rel.target.limits.maxLimit) : 1);
       // a to-many include before a to-one, the deepest of equals: narrowing it narrows nothing else
-      if (!worst || embedded > worst.rows || (embedded === worst.rows && (many || !worst.many)))
+      if (!worst || embedded > worst.rows || (embedded === worst.rows && (many || !worst.many))) {
         worst = { path: [...path, name], rows: embedded, many };
-      walk(rel.target, args.include, embedded, [...path, name]);
+        worstAt = argsAt;
+      }
+      walk(rel.target, args, embedded, [...path, name], argsAt);
     }
   };
-  walk(entity, include, rows, []);
+  walk(entity, level, rows, [], []);
   if (!worst || worst.rows <= max) return;
   const n = (v: number) => v.toLocaleString('en-US');
   throw badRequest(
     `include ${worst.path.join('.')} would embed up to ${n(worst.rows)} rows; the limit is ${n(max)}: give it a smaller limit`,
     [
       {
-        path: [...worst.path.flatMap((p) => ['include', p]), ...(worst.many ? ['limit'] : [])],
+        path: [...worstAt, ...(worst.many ? ['limit'] : [])],
         message: `would embed up to ${n(worst.rows)} rows; the response limit is ${n(max)}`,
       },
     ],

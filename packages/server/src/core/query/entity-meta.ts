@@ -85,9 +85,13 @@ export function selectExpr(alias: string, c: ColumnMeta): Sql {
   return c.config.kind === 'bigint' || c.config.kind === 'numeric' ? sql`${r}::text` : r;
 }
 
-/** `"t0"."name" as "name", ...` for every column of the entity. */
-export function selectColumns(meta: EntityMeta, alias: string): Sql[] {
-  return meta.readColumns.map((c) => sql`${selectExpr(alias, c)} as ${sql.id(c.field)}`);
+/** `"t0"."name" as "name", ...` for every readable column of the entity, or for `columns`. */
+export function selectColumns(
+  meta: EntityMeta,
+  alias: string,
+  columns: readonly ColumnMeta[] = meta.readColumns,
+): Sql[] {
+  return columns.map((c) => sql`${selectExpr(alias, c)} as ${sql.id(c.field)}`);
 }
 
 export const and = (parts: Sql[]): Sql =>

@@ -66,6 +66,9 @@ export function openApiDocument<S extends AnySchema>(
       where: string;
       orderBy: string;
       include: string;
+      select: string;
+      omit: string;
+      distinct: string;
       page: string;
       aggregate: string;
       groupBy: string;
@@ -85,6 +88,9 @@ export function openApiDocument<S extends AnySchema>(
       where: name(dto.where, `${p}Where`),
       orderBy: name(unwrapOptional(list.orderBy!), `${p}OrderBy`),
       include: name(unwrapOptional(list.include!), `${p}Include`),
+      select: name(unwrapOptional(list.select!), `${p}Select`),
+      omit: name(unwrapOptional(list.omit!), `${p}Omit`),
+      distinct: name(unwrapOptional(list.distinct!), `${p}Distinct`),
       page: name(
         z.object({
           items: z.array(row),
@@ -187,6 +193,14 @@ export function openApiDocument<S extends AnySchema>(
         );
       else if (e && q === 'include')
         parameters.push(jsonParam(q, e.include, 'Relations to embed as JSON: {"tags":true}'));
+      else if (e && q === 'select')
+        parameters.push(jsonParam(q, e.select, 'Only these fields, as JSON: {"id":true,"name":true}'));
+      else if (e && q === 'omit')
+        parameters.push(jsonParam(q, e.omit, 'Every field but these, as JSON: {"description":true}'));
+      else if (e && q === 'distinct')
+        parameters.push(
+          jsonParam(q, e.distinct, 'One row per distinct value of these fields, as JSON: ["status"]'),
+        );
       else if (
         e &&
         (route.kind === 'aggregate' || route.kind === 'groupBy') &&

@@ -107,7 +107,19 @@ interface ProcedureLike {
   _def: { type: string; inputs: unknown[] };
 }
 
-const listParams = ['where', 'orderBy', 'include', 'limit', 'offset', 'cursor', 'withTotal', 'withArchived'];
+const listParams = [
+  'where',
+  'orderBy',
+  'include',
+  'select',
+  'omit',
+  'distinct',
+  'limit',
+  'offset',
+  'cursor',
+  'withTotal',
+  'withArchived',
+];
 const aggregateParams = ['where', 'withArchived', '_count', '_sum', '_avg', '_min', '_max'];
 const groupByParams = ['by', ...aggregateParams, 'having', 'orderBy', 'limit'];
 /** Query parameters carried as JSON text. */
@@ -115,6 +127,9 @@ const jsonParams = new Set([
   'where',
   'orderBy',
   'include',
+  'select',
+  'omit',
+  'distinct',
   'by',
   'having',
   '_count',
@@ -185,7 +200,9 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     add('createMany', 'POST', `${base}/bulk`, `Create several ${entity} rows (all or nothing)`);
     add('updateMany', 'PATCH', base, `Update every ${entity} a where matches`);
     add('deleteMany', 'DELETE', base, `Delete every ${entity} a where matches`, { query: ['where'] });
-    add('get', 'GET', `${base}/{id}`, `One ${entity} by id`, { query: ['include', 'withArchived'] });
+    add('get', 'GET', `${base}/{id}`, `One ${entity} by id`, {
+      query: ['include', 'select', 'omit', 'withArchived'],
+    });
     add('update', 'PATCH', `${base}/{id}`, `Change fields of a ${entity} (If-Match: its ETag)`, {
       query: ['withArchived'],
     });
@@ -238,7 +255,7 @@ const single = (request: RestRequest, name: string): string | undefined => {
   return v;
 };
 
-/** A query parameter as the DTO takes it: JSON for where/orderBy/include, numbers, booleans, strings. */
+/** A query parameter as the DTO takes it: JSON for where/orderBy/include/select/omit/distinct, numbers, booleans, strings. */
 function queryValue(name: string, raw: string): unknown {
   if (jsonParams.has(name)) {
     try {
@@ -376,8 +393,8 @@ async function run<S extends AnySchema>(
     case 'get': {
       const query = queryInput(request, route.query);
       const row = await call(route.procedure, input(dto.get, { id, ...query }));
-      // the version is the row's own: embedded relations change without it, so they get no ETag
-      const etag = query.include === undefined ? etagOf(row) : undefined;
+      // the version is the row's own: embedded relations (of include or select) change without it, so they get no ETag
+      const etag = query.include === undefined && query.select === undefined ? etagOf(row) : undefined;
       if (
         etag &&
         header(request, 'if-none-match')
