@@ -1,21 +1,18 @@
 import type { TRPCClient, TRPCRequestOptions } from '@trpc/client';
 import type { AnyRouter } from '@trpc/server';
-import type { AnyEntity, EntityMap, GetQuery, Include, ListQuery, Page, Result } from '@typecrud/shared';
-
-/** Rejects keys of `I` that `Allowed` does not have (an unknown relation in `include`). */
-type NoExtraKeys<I, Allowed> = I & { [K in Exclude<keyof I, keyof Allowed>]: never };
+import type { AnyEntity, EntityMap, GetQueryOf, ListQueryOf, Page, Result } from '@typecrud/shared';
 
 /** `get` and `list` of an entity, with results shaped by the `include` asked for. */
 export interface EntityReads<S extends EntityMap, E extends AnyEntity> {
   get: {
-    query<I extends Include<S, E> = Record<never, never>>(
-      input: GetQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> },
+    query<I = Record<never, never>>(
+      input: GetQueryOf<S, E, I>,
       opts?: TRPCRequestOptions,
     ): Promise<Result<S, E, I>>;
   };
   list: {
-    query<I extends Include<S, E> = Record<never, never>>(
-      input?: ListQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> },
+    query<I = Record<never, never>>(
+      input?: ListQueryOf<S, E, I>,
       opts?: TRPCRequestOptions,
     ): Promise<Page<Result<S, E, I>>>;
   };

@@ -4,10 +4,10 @@ import type {
   CreateInput,
   CreateManyInput,
   EntityMap,
-  GetQuery,
+  GetQueryOf,
   IdInput,
-  Include,
-  ListQuery,
+  ListQueryOf,
+  ManyToManyKeys,
   Page,
   Policies,
   Result,
@@ -56,14 +56,14 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
    */
   upsert(ctx: ManagerContext, input: UpsertInput<E>): Promise<Row<E>>;
   /** One row with its includes, in one SQL statement; NOT_FOUND when missing, archived or outside the caller's policy. */
-  get<I extends Include<S, E> = Record<never, never>>(
+  get<I = Record<never, never>>(
     ctx: ManagerContext,
-    query: GetQuery<S, E> & { include?: I },
+    query: GetQueryOf<S, E, I>,
   ): Promise<Result<S, E, I>>;
   /** A page of rows with their includes, in one SQL statement. */
-  list<I extends Include<S, E> = Record<never, never>>(
+  list<I = Record<never, never>>(
     ctx: ManagerContext,
-    query: ListQuery<S, E> & { include?: I },
+    query: ListQueryOf<S, E, I>,
   ): Promise<Page<Result<S, E, I>>>;
   count(ctx: ManagerContext, query: CountQuery<S, E>): Promise<number>;
   /**
@@ -83,13 +83,20 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
   /** Links row `id` to `ids`; links that exist already are left alone (the count says how many were added). */
   connect(
     ctx: ManagerContext,
-    input: { id: string; relation: string; ids: string[] },
+    input: ConnectInput<E>,
   ): Promise<{ count: number }>;
   /** Unlinks `ids` from row `id`; the count says how many links were removed. */
   disconnect(
     ctx: ManagerContext,
-    input: { id: string; relation: string; ids: string[] },
+    input: ConnectInput<E>,
   ): Promise<{ count: number }>;
+}
+
+/** What connect / disconnect take: the row, one of its many-to-many relations, the ids to (un)link. */
+export interface ConnectInput<E extends AnyEntity> {
+  id: string;
+  relation: ManyToManyKeys<E>;
+  ids: string[];
 }
 
 export interface ManagerOptions {

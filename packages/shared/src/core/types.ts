@@ -172,12 +172,53 @@ export interface IncludeArgs<S extends EntityMap, E extends AnyEntity> {
   withArchived?: boolean;
 }
 
+/** The args of a to-one include (belongsTo, hasOne): one row, so no `limit` and no `orderBy`. */
+export type ToOneIncludeArgs<S extends EntityMap, E extends AnyEntity> = Omit<
+  IncludeArgs<S, E>,
+  'limit' | 'orderBy'
+>;
+
+/** The args relation K of E takes in an include: to-one relations take no `limit` / `orderBy`. */
+export type IncludeArgsOf<S extends EntityMap, E extends AnyEntity, K extends keyof RelationsOf<E>> =
+  K extends ToOneKeys<E>
+    ? ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>
+    : IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+
 /** Relations of E to embed in a result, each `true` or with its own where / orderBy / limit / include. */
 export type Include<S extends EntityMap, E extends AnyEntity> = {
-  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgsOf<S, E, K>;
 };
 
-type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never>;
+/**
+ * The include `I` a call was given, as the call checks it: `I` is inferred from the argument for
+ * its shape only (which relations, nested how), while every args object is checked against its
+ * relation's own (non-generic) args type, so an unknown field in a nested `where`, `orderBy` or
+ * args object is an excess property at any depth, as it is at the top level. Unknown relations are `never`.
+ */
+export type ExactInclude<S extends EntityMap, E extends AnyEntity, I> = {
+  [K in keyof I]: K extends keyof RelationsOf<E> & string
+    ? I[K] extends boolean | undefined
+      ? I[K]
+      : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
+        NoInfer<
+          Omit<IncludeArgsOf<S, E, K>, 'include'> & {
+            include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
+          }
+        >
+    : never;
+};
+
+/** `list`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
+export type ListQueryOf<S extends EntityMap, E extends AnyEntity, I> = Omit<ListQuery<S, E>, 'include'> & {
+  include?: ExactInclude<S, E, I>;
+};
+/** `get`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
+export type GetQueryOf<S extends EntityMap, E extends AnyEntity, I> = Omit<GetQuery<S, E>, 'include'> & {
+  include?: ExactInclude<S, E, I>;
+};
+
+/** The include nested in args `A` (read by key: a conditional `A extends { include: infer I }` misses it on inferred args). */
+type NestedInclude<A> = 'include' extends keyof A ? NonNullable<A['include' & keyof A]> : Record<never, never>;
 
 /**
  * What an include of relation K embeds: an array for to-many relations; for to-one relations
@@ -189,12 +230,35 @@ type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, 
     ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>>[]
     : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>> | null;
 
-/** A row of E with exactly the relations named in the include `I` embedded. */
-export type Result<S extends EntityMap, E extends AnyEntity, I> = Row<E> & {
-  [K in keyof I & keyof RelationsOf<E> & string as I[K] extends false | undefined
-    ? never
-    : K]: RelationResult<S, E, K, I[K]>;
-};
+/** Flattens an intersection into one object type, so editors show its fields instead of its alias. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** An include value that always embeds: `true` or an args object (not `boolean`, `false`, `undefined`). */
+type Embeds<V> = [V] extends [false | undefined] ? false : false extends V ? false : undefined extends V ? false : true;
+/** An include value that may embed or not: a `boolean` variable, or args that may be undefined. */
+type MayEmbed<V> = [V] extends [false | undefined] ? false : Embeds<V> extends true ? false : true;
+
+/**
+ * A row of E with exactly the relations named in the include `I` embedded: present for `true`
+ * or args, optional for a `boolean` that may be false, absent for `false`.
+ */
+export type Result<S extends EntityMap, E extends AnyEntity, I> = Simplify<
+  Row<E> & {
+    [K in keyof I & keyof RelationsOf<E> & string as Embeds<I[K]> extends true ? K : never]: RelationResult<
+      S,
+      E,
+      K,
+      I[K]
+    >;
+  } & {
+    [K in keyof I & keyof RelationsOf<E> & string as MayEmbed<I[K]> extends true ? K : never]?: RelationResult<
+      S,
+      E,
+      K,
+      I[K]
+    >;
+  }
+>;
 
 // ---------------------------------------------------------------------------------------------
 // Query inputs

@@ -352,6 +352,7 @@ export class Compiler {
     alias: string,
     include: Record<string, unknown> | undefined,
     depth = 1,
+    path: string[] = ['include'],
   ): { columns: Sql[]; plan: IncludePlan[] } {
     const columns: Sql[] = [];
     const plan: IncludePlan[] = [];
@@ -365,9 +366,20 @@ export class Compiler {
       if (!arg) continue;
       const rel = this.schema.relation(entity.name, name);
       const args = (arg === true ? {} : arg) as IncludeArgs;
+      const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
+      if (!many) {
+        // one row: a limit or an order would be silently meaningless (the DTO refuses them too)
+        for (const key of ['limit', 'orderBy'] as const) {
+          if (args[key] !== undefined) {
+            throw badRequest(`${key} does not apply to ${name}: a to-one relation embeds one row`, [
+              { path: [...path, name, key], message: 'a to-one relation embeds one row' },
+            ]);
+          }
+        }
+      }
       const a = this.alias();
       const { from, link } = this.relationSource(rel, alias, a);
-      const nested = this.include(rel.target, a, args.include, depth + 1);
+      const nested = this.include(rel.target, a, args.include, depth + 1, [...path, name, 'include']);
       const cols = sql.join([...selectColumns(metaOf(rel.target), a), ...nested.columns]);
       // a required parent is embedded even when archived (its archivedAt says so): the row points
       // to it and the result type promises it; archived rows of other relations are left out
@@ -378,7 +390,6 @@ export class Compiler {
         ...this.visible(rel.target, a, args.withArchived ?? required),
         ...this.where(rel.target, a, args.where, ['include', name, 'where']),
       ]);
-      const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       let expr: Sql;
       if (many) {
         const order = orderSql(this.order(rel.target, a, args.orderBy));
