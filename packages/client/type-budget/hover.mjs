@@ -16,7 +16,8 @@ const files = [...new Set([...parsed.fileNames, target])];
 const host = {
   getScriptFileNames: () => files,
   getScriptVersion: () => '1',
-  getScriptSnapshot: (f) => (fs.existsSync(f) ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, 'utf8')) : undefined),
+  getScriptSnapshot: (f) =>
+    fs.existsSync(f) ? ts.ScriptSnapshot.fromString(fs.readFileSync(f, 'utf8')) : undefined,
   getCurrentDirectory: () => process.cwd(),
   getCompilationSettings: () => parsed.options,
   getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),

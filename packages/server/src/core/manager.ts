@@ -56,10 +56,7 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
    */
   upsert(ctx: ManagerContext, input: UpsertInput<E>): Promise<Row<E>>;
   /** One row with its includes, in one SQL statement; NOT_FOUND when missing, archived or outside the caller's policy. */
-  get<I = Record<never, never>>(
-    ctx: ManagerContext,
-    query: GetQueryOf<S, E, I>,
-  ): Promise<Result<S, E, I>>;
+  get<I = Record<never, never>>(ctx: ManagerContext, query: GetQueryOf<S, E, I>): Promise<Result<S, E, I>>;
   /** A page of rows with their includes, in one SQL statement. */
   list<I = Record<never, never>>(
     ctx: ManagerContext,
@@ -81,15 +78,9 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
   permissions(ctx: ManagerContext, input: PermissionsInput): Promise<EntityPermissions>;
   restore(ctx: ManagerContext, input: IdInput): Promise<Row<E>>;
   /** Links row `id` to `ids`; links that exist already are left alone (the count says how many were added). */
-  connect(
-    ctx: ManagerContext,
-    input: ConnectInput<E>,
-  ): Promise<{ count: number }>;
+  connect(ctx: ManagerContext, input: ConnectInput<E>): Promise<{ count: number }>;
   /** Unlinks `ids` from row `id`; the count says how many links were removed. */
-  disconnect(
-    ctx: ManagerContext,
-    input: ConnectInput<E>,
-  ): Promise<{ count: number }>;
+  disconnect(ctx: ManagerContext, input: ConnectInput<E>): Promise<{ count: number }>;
 }
 
 /** What connect / disconnect take: the row, one of its many-to-many relations, the ids to (un)link. */

@@ -173,10 +173,8 @@ export interface IncludeArgs<S extends EntityMap, E extends AnyEntity> {
 }
 
 /** The args of a to-one include (belongsTo, hasOne): one row, so no `limit` and no `orderBy`. */
-export type ToOneIncludeArgs<S extends EntityMap, E extends AnyEntity> = Omit<
-  IncludeArgs<S, E>,
-  'limit' | 'orderBy'
->;
+export interface ToOneIncludeArgs<S extends EntityMap, E extends AnyEntity>
+  extends Omit<IncludeArgs<S, E>, 'limit' | 'orderBy'> {}
 
 /** The args relation K of E takes in an include: to-one relations take no `limit` / `orderBy`. */
 export type IncludeArgsOf<S extends EntityMap, E extends AnyEntity, K extends keyof RelationsOf<E>> =
@@ -186,7 +184,9 @@ export type IncludeArgsOf<S extends EntityMap, E extends AnyEntity, K extends ke
 
 /** Relations of E to embed in a result, each `true` or with its own where / orderBy / limit / include. */
 export type Include<S extends EntityMap, E extends AnyEntity> = {
-  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgsOf<S, E, K>;
+  [K in ToManyKeys<E>]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+} & {
+  [K in ToOneKeys<E>]?: boolean | ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
 };
 
 /**
@@ -209,16 +209,18 @@ export type ExactInclude<S extends EntityMap, E extends AnyEntity, I> = {
 };
 
 /** `list`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
-export type ListQueryOf<S extends EntityMap, E extends AnyEntity, I> = Omit<ListQuery<S, E>, 'include'> & {
+export type ListQueryOf<S extends EntityMap, E extends AnyEntity, I> = ListQuery<S, E> & {
   include?: ExactInclude<S, E, I>;
 };
 /** `get`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
-export type GetQueryOf<S extends EntityMap, E extends AnyEntity, I> = Omit<GetQuery<S, E>, 'include'> & {
+export type GetQueryOf<S extends EntityMap, E extends AnyEntity, I> = GetQuery<S, E> & {
   include?: ExactInclude<S, E, I>;
 };
 
 /** The include nested in args `A` (read by key: a conditional `A extends { include: infer I }` misses it on inferred args). */
-type NestedInclude<A> = 'include' extends keyof A ? NonNullable<A['include' & keyof A]> : Record<never, never>;
+type NestedInclude<A> = 'include' extends keyof A
+  ? NonNullable<A['include' & keyof A]>
+  : Record<never, never>;
 
 /**
  * What an include of relation K embeds: an array for to-many relations; for to-one relations
@@ -234,7 +236,13 @@ type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, 
 export type Simplify<T> = { [K in keyof T]: T[K] } & {};
 
 /** An include value that always embeds: `true` or an args object (not `boolean`, `false`, `undefined`). */
-type Embeds<V> = [V] extends [false | undefined] ? false : false extends V ? false : undefined extends V ? false : true;
+type Embeds<V> = [V] extends [false | undefined]
+  ? false
+  : false extends V
+    ? false
+    : undefined extends V
+      ? false
+      : true;
 /** An include value that may embed or not: a `boolean` variable, or args that may be undefined. */
 type MayEmbed<V> = [V] extends [false | undefined] ? false : Embeds<V> extends true ? false : true;
 
@@ -251,12 +259,9 @@ export type Result<S extends EntityMap, E extends AnyEntity, I> = Simplify<
       I[K]
     >;
   } & {
-    [K in keyof I & keyof RelationsOf<E> & string as MayEmbed<I[K]> extends true ? K : never]?: RelationResult<
-      S,
-      E,
-      K,
-      I[K]
-    >;
+    [K in keyof I & keyof RelationsOf<E> & string as MayEmbed<I[K]> extends true
+      ? K
+      : never]?: RelationResult<S, E, K, I[K]>;
   }
 >;
 
