@@ -11,8 +11,9 @@ type FlagsOf<Fd extends AnyField> = NonNullable<Fd['_flags']>;
 type KindOf<Fd extends AnyField> = NonNullable<Fd['_kind']>;
 
 /** The value a field holds when read: its type, or null where it is nullable. */
-export type FieldValue<Fd extends AnyField> =
-  'null' extends FlagsOf<Fd> ? NonNullable<Fd['_type']> | null : NonNullable<Fd['_type']>;
+export type FieldValue<Fd extends AnyField> = 'null' extends FlagsOf<Fd> ? TypeOf<Fd> | null : TypeOf<Fd>;
+/** A field's declared type (`& {}` written out rather than `NonNullable`, so editors show `boolean`, not `NonNullable<boolean | undefined>`). */
+type TypeOf<Fd extends AnyField> = Fd['_type'] & {};
 
 type KeysWithFlag<E extends AnyEntity, Flag extends string> = {
   [K in keyof FieldsOf<E>]: Flag extends FlagsOf<FieldsOf<E>[K]> ? K : never;
