@@ -7,39 +7,35 @@ import type {
   EntityMap,
   ExactAggregate,
   ExactShape,
-  GetQuery,
+  GetQueryOf,
   GroupByQuery,
   GroupByRow,
-  Include,
-  ListQuery,
+  ListQueryOf,
   OmitFields,
   Page,
   Result,
   Select,
 } from '@typecrud/shared';
 
-/** Rejects keys of `I` that `Allowed` does not have (an unknown relation in `include`). */
-type NoExtraKeys<I, Allowed> = I & { [K in Exclude<keyof I, keyof Allowed>]: never };
-
 /** `get` and `list` of an entity, with results shaped by the `include` asked for. */
 export interface EntityReads<S extends EntityMap, E extends AnyEntity> {
   get: {
     query<
-      I extends Include<S, E> = Record<never, never>,
+      I = Record<never, never>,
       Sel extends Select<S, E> | undefined = undefined,
       O extends OmitFields<E> | undefined = undefined,
     >(
-      input: GetQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> } & ExactShape<S, E, Sel, O>,
+      input: GetQueryOf<S, E, I> & ExactShape<S, E, Sel, O>,
       opts?: TRPCRequestOptions,
     ): Promise<Result<S, E, I, Sel, O>>;
   };
   list: {
     query<
-      I extends Include<S, E> = Record<never, never>,
+      I = Record<never, never>,
       Sel extends Select<S, E> | undefined = undefined,
       O extends OmitFields<E> | undefined = undefined,
     >(
-      input?: ListQuery<S, E> & { include?: NoExtraKeys<I, Include<S, E>> } & ExactShape<S, E, Sel, O>,
+      input?: ListQueryOf<S, E, I> & ExactShape<S, E, Sel, O>,
       opts?: TRPCRequestOptions,
     ): Promise<Page<Result<S, E, I, Sel, O>>>;
   };

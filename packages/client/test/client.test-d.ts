@@ -18,7 +18,7 @@ describe('client types', () => {
     >();
     expectTypeOf(plain).resolves.not.toHaveProperty('tags');
     const withTags = api.project.get.query({ id: 'x', include: { tags: true, organization: true } });
-    expectTypeOf(withTags).resolves.toHaveProperty('tags').toEqualTypeOf<(Tag & Record<never, never>)[]>();
+    expectTypeOf(withTags).resolves.toHaveProperty('tags').toEqualTypeOf<Tag[]>();
     type R = Awaited<typeof withTags>;
     expectTypeOf<R['tags'][number]['label']>().toEqualTypeOf<string>();
     expectTypeOf<NonNullable<R['organization']>['slug']>().toEqualTypeOf<string>();

@@ -123,8 +123,13 @@ describe.each(testEngines())('router failures on %s', (engine) => {
         'data.nmae',
       ],
       [
-        'unknown relation in connect',
-        () => app.api.project.connect({ id: seed.projectId, relation: 'organization', ids: [seed.orgId] }),
+        'a relation that is not many-to-many in connect (refused by the types too)',
+        () =>
+          app.api.project.connect({
+            id: seed.projectId,
+            relation: 'organization' as 'tags',
+            ids: [seed.orgId],
+          }),
         'relation',
       ],
       [

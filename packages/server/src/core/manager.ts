@@ -8,12 +8,12 @@ import type {
   EntityMap,
   ExactAggregate,
   ExactShape,
-  GetQuery,
+  GetQueryOf,
   GroupByQuery,
   GroupByRow,
   IdInput,
-  Include,
-  ListQuery,
+  ListQueryOf,
+  ManyToManyKeys,
   OmitFields,
   Page,
   Policies,
@@ -66,21 +66,21 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
   upsert(ctx: ManagerContext, input: UpsertInput<E>): Promise<Row<E>>;
   /** One row with its includes, in one SQL statement; NOT_FOUND when missing, archived or outside the caller's policy. */
   get<
-    I extends Include<S, E> = Record<never, never>,
+    I = Record<never, never>,
     Sel extends Select<S, E> | undefined = undefined,
     O extends OmitFields<E> | undefined = undefined,
   >(
     ctx: ManagerContext,
-    query: GetQuery<S, E> & { include?: I } & ExactShape<S, E, Sel, O>,
+    query: GetQueryOf<S, E, I> & ExactShape<S, E, Sel, O>,
   ): Promise<Result<S, E, I, Sel, O>>;
   /** A page of rows with their includes, in one SQL statement; `select` / `omit` shape each item. */
   list<
-    I extends Include<S, E> = Record<never, never>,
+    I = Record<never, never>,
     Sel extends Select<S, E> | undefined = undefined,
     O extends OmitFields<E> | undefined = undefined,
   >(
     ctx: ManagerContext,
-    query: ListQuery<S, E> & { include?: I } & ExactShape<S, E, Sel, O>,
+    query: ListQueryOf<S, E, I> & ExactShape<S, E, Sel, O>,
   ): Promise<Page<Result<S, E, I, Sel, O>>>;
   count(ctx: ManagerContext, query: CountQuery<S, E>): Promise<number>;
   /**
@@ -111,15 +111,16 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
   permissions(ctx: ManagerContext, input: PermissionsInput): Promise<EntityPermissions>;
   restore(ctx: ManagerContext, input: IdInput): Promise<Row<E>>;
   /** Links row `id` to `ids`; links that exist already are left alone (the count says how many were added). */
-  connect(
-    ctx: ManagerContext,
-    input: { id: string; relation: string; ids: string[] },
-  ): Promise<{ count: number }>;
+  connect(ctx: ManagerContext, input: ConnectInput<E>): Promise<{ count: number }>;
   /** Unlinks `ids` from row `id`; the count says how many links were removed. */
-  disconnect(
-    ctx: ManagerContext,
-    input: { id: string; relation: string; ids: string[] },
-  ): Promise<{ count: number }>;
+  disconnect(ctx: ManagerContext, input: ConnectInput<E>): Promise<{ count: number }>;
+}
+
+/** What connect / disconnect take: the row, one of its many-to-many relations, the ids to (un)link. */
+export interface ConnectInput<E extends AnyEntity> {
+  id: string;
+  relation: ManyToManyKeys<E>;
+  ids: string[];
 }
 
 export interface ManagerOptions {

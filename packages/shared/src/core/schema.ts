@@ -21,6 +21,7 @@ import type {
   IdInput,
   ListItem,
   ListQuery,
+  ManyToManyKeys,
   Row,
   UpdateInput,
   UpdateManyInput,
@@ -113,7 +114,7 @@ export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   /** `{ id, withArchived? }`: delete and archive. */
   writeId: Dto<WriteIdInput>;
   deleteMany: Dto<{ where: Where<S, E> }>;
-  connect: Dto<{ id: string; relation: string; ids: string[] }>;
+  connect: Dto<{ id: string; relation: ManyToManyKeys<E>; ids: string[] }>;
 }
 
 export interface SchemaOptions {
@@ -392,6 +393,20 @@ const tooDeep = (what: string, depth: number) =>
     ctx.addIssue({ code: 'custom', message: `${what} nests deeper than ${depth} levels` });
   });
 
+/** An include arg a to-one relation refuses (present at all is the error, whatever its value). */
+const notToOne = (what: string, relation: string) =>
+  z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (v !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${what} does not apply to ${relation}: a to-one relation embeds one row`,
+        });
+      }
+    })
+    .optional();
+
 interface QuerySchemas {
   where(entity: AnyEntity, depth: number): z.ZodType;
   orderBy(entity: AnyEntity, depth: number): z.ZodType;
@@ -519,11 +534,13 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
   /** What an include (or a select) takes for one relation: a boolean, or its own args. */
   const relationArgs = (rel: ResolvedRelation, depth: number) => {
     const t = rel.target;
+    const toMany = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
     const args = z
       .strictObject({
         where: z.lazy(() => qs.where(t, queryLimits.whereDepth)).optional(),
-        orderBy: z.lazy(() => orderByList(qs, t)).optional(),
-        limit: limitSchema(t).optional(),
+        // a to-one include embeds one row: a limit or order would be silently meaningless
+        orderBy: toMany ? z.lazy(() => orderByList(qs, t)).optional() : notToOne('orderBy', rel.name),
+        limit: toMany ? limitSchema(t).optional() : notToOne('limit', rel.name),
         include: z.lazy(() => qs.include(t, depth - 1)).optional(),
         withArchived: z.boolean().optional(),
         select: z.lazy(() => qs.select(t, depth - 1)).optional(),

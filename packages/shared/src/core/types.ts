@@ -11,8 +11,9 @@ type FlagsOf<Fd extends AnyField> = NonNullable<Fd['_flags']>;
 type KindOf<Fd extends AnyField> = NonNullable<Fd['_kind']>;
 
 /** The value a field holds when read: its type, or null where it is nullable. */
-export type FieldValue<Fd extends AnyField> =
-  'null' extends FlagsOf<Fd> ? NonNullable<Fd['_type']> | null : NonNullable<Fd['_type']>;
+export type FieldValue<Fd extends AnyField> = 'null' extends FlagsOf<Fd> ? TypeOf<Fd> | null : TypeOf<Fd>;
+/** A field's declared type (`& {}` written out rather than `NonNullable`, so editors show `boolean`, not `NonNullable<boolean | undefined>`). */
+type TypeOf<Fd extends AnyField> = Fd['_type'] & {};
 
 type KeysWithFlag<E extends AnyEntity, Flag extends string> = {
   [K in keyof FieldsOf<E>]: Flag extends FlagsOf<FieldsOf<E>[K]> ? K : never;
@@ -239,14 +240,63 @@ export interface IncludeArgs<S extends EntityMap, E extends AnyEntity> {
   omit?: OmitFields<E>;
 }
 
+/** The args of a to-one include (belongsTo, hasOne): one row, so no `limit` and no `orderBy`. */
+export interface ToOneIncludeArgs<S extends EntityMap, E extends AnyEntity>
+  extends Omit<IncludeArgs<S, E>, 'limit' | 'orderBy'> {}
+
+/** The args relation K of E takes in an include: to-one relations take no `limit` / `orderBy`. */
+export type IncludeArgsOf<S extends EntityMap, E extends AnyEntity, K extends keyof RelationsOf<E>> =
+  K extends ToOneKeys<E>
+    ? ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>
+    : IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+
 /** Relations of E to embed in a result, each `true` or with its own where / orderBy / limit / include. */
 export type Include<S extends EntityMap, E extends AnyEntity> = {
-  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+  [K in ToManyKeys<E>]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+} & {
+  [K in ToOneKeys<E>]?: boolean | ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
 } & { _count?: CountSelect<S, E> };
 
-type NestedInclude<A> = A extends { include: infer I } ? I : Record<never, never>;
-type NestedSelect<A> = A extends { select: infer Sel } ? Sel : undefined;
-type NestedOmit<A> = A extends { omit: infer O } ? O : undefined;
+/**
+ * The include `I` a call was given, as the call checks it: `I` is inferred from the argument for
+ * its shape only (which relations, nested how), while every args object is checked against its
+ * relation's own (non-generic) args type, so an unknown field in a nested `where`, `orderBy`,
+ * `select` or args object is an excess property at any depth, as it is at the top level.
+ * Unknown relations are `never`.
+ */
+export type ExactInclude<S extends EntityMap, E extends AnyEntity, I> = {
+  [K in keyof I]: K extends '_count'
+    ? NoInfer<CountSelect<S, E>>
+    : K extends keyof RelationsOf<E> & string
+      ? I[K] extends boolean | undefined
+        ? I[K]
+        : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
+          NoInfer<
+            Omit<IncludeArgsOf<S, E, K>, 'include'> & {
+              include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
+            }
+          >
+      : never;
+};
+
+/** `list`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
+export type ListQueryOf<S extends EntityMap, E extends AnyEntity, I> = ListQuery<S, E> & {
+  include?: ExactInclude<S, E, I>;
+};
+/** `get`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
+export type GetQueryOf<S extends EntityMap, E extends AnyEntity, I> = GetQuery<S, E> & {
+  include?: ExactInclude<S, E, I>;
+};
+
+/**
+ * The include / select / omit nested in args `A`, read by key: a conditional
+ * `A extends { include: infer I }` misses it on inferred args.
+ */
+type NestedInclude<A> = 'include' extends keyof A
+  ? NonNullable<A['include' & keyof A]>
+  : Record<never, never>;
+type NestedSelect<A> = 'select' extends keyof A ? NonNullable<A['select' & keyof A]> : undefined;
+type NestedOmit<A> = 'omit' extends keyof A ? NonNullable<A['omit' & keyof A]> : undefined;
 
 /**
  * What an include of relation K embeds: an array for to-many relations; for to-one relations
@@ -258,11 +308,38 @@ type RelationResult<S extends EntityMap, E extends AnyEntity, K extends string, 
     ? Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>, NestedSelect<A>, NestedOmit<A>>[]
     : Result<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<A>, NestedSelect<A>, NestedOmit<A>> | null;
 
-/** The relations named (and not `false`) in `I`, an include or a select, embedded. */
+/** Flattens an intersection into one object type, so editors show its fields instead of its alias. */
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** An include value that always embeds: `true` or an args object (not `boolean`, `false`, `undefined`). */
+type Embeds<V> = [V] extends [false | undefined]
+  ? false
+  : false extends V
+    ? false
+    : undefined extends V
+      ? false
+      : true;
+/** An include value that may embed or not: a `boolean` variable, or args that may be undefined. */
+type MayEmbed<V> = [V] extends [false | undefined] ? false : Embeds<V> extends true ? false : true;
+
+/**
+ * The relations named in `I` (an include or a select) embedded: present for `true` or args,
+ * optional for a `boolean` that may be false, absent for `false`.
+ */
 type Embedded<S extends EntityMap, E extends AnyEntity, I> = {
-  [K in keyof I & keyof RelationsOf<E> & string as I[K] extends false | undefined
-    ? never
-    : K]: RelationResult<S, E, K, I[K]>;
+  [K in keyof I & keyof RelationsOf<E> & string as Embeds<I[K]> extends true ? K : never]: RelationResult<
+    S,
+    E,
+    K,
+    I[K]
+  >;
+} & {
+  [K in keyof I & keyof RelationsOf<E> & string as MayEmbed<I[K]> extends true ? K : never]?: RelationResult<
+    S,
+    E,
+    K,
+    I[K]
+  >;
 };
 
 /** Keys of `T` whose value is not `false` / `undefined` (what a select or count picks). */
@@ -280,32 +357,23 @@ type FieldsPart<E extends AnyEntity, Sel, O> = undefined extends Sel
       }
   : { -readonly [K in Picked<Sel> & ReadableKeys<E>]: FieldValue<FieldsOf<E>[K]> };
 
-type CountOf<A> = A extends { _count: infer C } ? C : undefined;
+type CountOf<A> = '_count' extends keyof A ? NonNullable<A['_count' & keyof A]> : undefined;
 /** `{ _count: { releases: number } }` for the relations a `_count` (of the include or the select) names. */
 type CountPart<I, Sel> = [CountOf<I> | (undefined extends Sel ? undefined : CountOf<Sel>)] extends [undefined]
   ? unknown
   : { _count: { [K in Picked<Exclude<CountOf<I> | CountOf<Sel>, undefined>> & string]: number } };
 
 /**
- * A row of E with exactly the relations named in the include `I` embedded; with a select `Sel`,
- * only the fields (and relations) it picks; with an omit `O`, every readable field but those.
+ * A row of E with exactly the relations named in the include `I` embedded (present for `true`
+ * or args, optional for a `boolean` that may be false); with a select `Sel`, only the fields
+ * (and relations) it picks; with an omit `O`, every readable field but those.
  */
-export type Result<
-  S extends EntityMap,
-  E extends AnyEntity,
-  I,
-  Sel = undefined,
-  O = undefined,
-> = undefined extends Sel
-  ? undefined extends O
-    ? CountPart<I, Sel> extends { _count: unknown }
-      ? Flat<Row<E> & Embedded<S, E, I> & CountPart<I, Sel>>
-      : Row<E> & Embedded<S, E, I>
-    : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & CountPart<I, Sel>>
-  : Flat<FieldsPart<E, Sel, O> & Embedded<S, E, I> & Embedded<S, E, Sel> & CountPart<I, Sel>>;
-
-/** One object type of an intersection (what a shaped result reads as). */
-type Flat<T> = { [K in keyof T]: T[K] };
+export type Result<S extends EntityMap, E extends AnyEntity, I, Sel = undefined, O = undefined> = Simplify<
+  FieldsPart<E, Sel, O> &
+    Embedded<S, E, I> &
+    (undefined extends Sel ? unknown : Embedded<S, E, Sel>) &
+    CountPart<I, Sel>
+>;
 
 /** Relation counts: `{ releases: true }` or `{ releases: { where: { status: 'published' } } }` (to-many relations). */
 export type CountSelect<S extends EntityMap, E extends AnyEntity> = {
@@ -322,7 +390,9 @@ export type CountSelect<S extends EntityMap, E extends AnyEntity> = {
  * `include`) and `_count`. Only what it names is read (and returned).
  */
 export type Select<S extends EntityMap, E extends AnyEntity> = { [K in ReadableKeys<E>]?: boolean } & {
-  [K in keyof RelationsOf<E> & string]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+  [K in ToManyKeys<E>]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
+} & {
+  [K in ToOneKeys<E>]?: boolean | ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
 } & { _count?: CountSelect<S, E> };
 
 /** Readable fields to leave out of the result (`true`). */

@@ -474,6 +474,7 @@ export class Compiler {
     alias: string,
     include: Record<string, unknown> | undefined,
     depth = 1,
+    _path: string[] = ['include'],
   ): { columns: Sql[]; plan: IncludePlan[] } {
     const { columns, plan, fields } = this.shape(entity, alias, { include }, depth);
     return { columns: columns.slice(fields.length), plan };
@@ -503,6 +504,17 @@ export class Compiler {
     for (const { name, arg, at } of read.relations) {
       const rel = this.schema.relation(entity.name, name);
       const relArgs = (arg === true ? {} : arg) as IncludeArgs;
+      const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
+      if (!many) {
+        // one row: a limit or an order would be silently meaningless (the DTO refuses them too)
+        for (const key of ['limit', 'orderBy'] as const) {
+          if (relArgs[key] !== undefined) {
+            throw badRequest(`${key} does not apply to ${name}: a to-one relation embeds one row`, [
+              { path: [...at, key], message: 'a to-one relation embeds one row' },
+            ]);
+          }
+        }
+      }
       const a = this.alias();
       const { from, link } = this.relationSource(rel, alias, a);
       const nested = this.shape(rel.target, a, relArgs, depth + 1, at);
@@ -516,7 +528,6 @@ export class Compiler {
         ...this.visible(rel.target, a, relArgs.withArchived ?? required),
         ...this.where(rel.target, a, relArgs.where, [...at, 'where']),
       ]);
-      const many = rel.kind === 'hasMany' || rel.kind === 'manyToMany';
       let expr: Sql;
       if (many) {
         const order = orderSql(this.order(rel.target, a, relArgs.orderBy));
