@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { loadPrincipal } from '@typecrud/demo/server';
 import { testEngines } from '@typecrud/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +17,10 @@ describe.each(testEngines())("README's curl commands on %s", (engine) => {
     const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
     const block = /<!-- rest-curl -->\n```sh\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
-    const { stdout, stderr } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', block!], {
-      env: { ...process.env, API: server.url },
-    });
+    // a clean non-interactive shell, as a reader's script runs. stdin is closed: bash takes a socket
+    // on stdin for a remote shell and sources the system bashrc (Node's pipes are socket pairs)
+    const { BASH_ENV: _bashEnv, ENV: _env, ...env } = process.env;
+    const { stdout, stderr } = await runBash(block!, { ...env, API: server.url });
     expect(stderr).toBe('');
     const ctx = { db: server.database.db, caller: null };
     const [ada] = (await server.system.managers.user.list(ctx, { where: { email: 'ada@acme.test' } })).items;
@@ -42,3 +42,25 @@ describe.each(testEngines())("README's curl commands on %s", (engine) => {
     ]);
   });
 });
+
+/** Runs a script with `bash -euo pipefail`, stdin closed; rejects on a non-zero exit with its stderr. */
+function runBash(script: string, env: NodeJS.ProcessEnv): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve({ stdout, stderr }) : reject(new Error(`bash exited with ${code}: ${stderr}`)),
+    );
+  });
+}
