@@ -592,4 +592,56 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await page.getByText('Your session has ended; please sign in again.').waitFor();
     await page.getByRole('heading', { name: 'Sign in to typecrud admin' }).waitFor();
   });
+  it("a superadmin sets a new user's password; the user signs in with it and changes it on the account page", async () => {
+    const newcomer = await api.user.create.mutate({ email: 'newcomer@acme.test', displayName: 'Newcomer' });
+    await page.goto(base);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.goto(`${base}/user/${newcomer.id}`);
+    await page.getByRole('heading', { name: 'Sign in to typecrud admin' }).waitFor();
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await poll(textOf(heading())).toBe('Newcomer');
+    const setPassword = page.getByRole('region', { name: 'Set password' });
+    await setPassword.getByLabel('New password').fill('first-password');
+    await setPassword.getByLabel('Repeat the new password').fill('first-passw0rd');
+    await setPassword.getByRole('button', { name: 'Set password', exact: true }).click();
+    await poll(textOf(setPassword.locator('.field-error'))).toBe('does not match the new password');
+    await setPassword.getByLabel('Repeat the new password').fill('first-password');
+    await setPassword.getByRole('button', { name: 'Set password', exact: true }).click();
+    // the message only the server's answer shows
+    await poll(textOf(setPassword.getByRole('status'))).toContain('Password set.');
+    await shot('19-set-password');
+
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.getByRole('heading', { name: 'Sign in to typecrud admin' }).waitFor();
+    await page.getByLabel('Email').fill('newcomer@acme.test');
+    await page.getByLabel('Password').fill('first-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('link', { name: 'Newcomer', exact: true }).click();
+    await page.waitForURL(`${base}/-/account`);
+    await poll(textOf(heading())).toBe('Your account');
+    await page.getByLabel('Current password').fill('not-the-password');
+    await page.getByLabel('New password').fill('second-password');
+    await page.getByLabel('Repeat the new password').fill('second-password');
+    await page.getByRole('button', { name: 'Change password', exact: true }).click();
+    // a wrong current password is said so, and the user stays signed in on the page
+    await poll(textOf(page.getByRole('alert').first())).toBe('The current password is not right.');
+    expect(page.url()).toBe(`${base}/-/account`);
+    await page.getByLabel('Current password').fill('first-password');
+    await page.getByRole('button', { name: 'Change password', exact: true }).click();
+    await poll(textOf(page.getByRole('status').first())).toBe('Password changed.');
+    await shot('20-account-password');
+    // the old password no longer signs in, the new one does
+    await expect(
+      createClient<AppRouter>({ url: base }).auth.signIn.mutate({
+        email: 'newcomer@acme.test',
+        password: 'first-password',
+      }),
+    ).rejects.toThrow();
+    await createClient<AppRouter>({ url: base }).auth.signIn.mutate({
+      email: 'newcomer@acme.test',
+      password: 'second-password',
+    });
+  });
 });

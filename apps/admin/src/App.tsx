@@ -7,6 +7,7 @@ import { entityNames, entityOf, pluralTitle } from './model/entities.js';
 import { describeError } from './model/errors.js';
 import { matchRoute, paths } from './model/routes.js';
 import { overridesOf } from './overrides.js';
+import { AccountPage } from './pages/AccountPage.js';
 import { DetailPage } from './pages/DetailPage.js';
 import { FormPage } from './pages/FormPage.js';
 import { ListPage } from './pages/ListPage.js';
@@ -26,12 +27,13 @@ function useVerifiedSession() {
     if (me.isError && describeError(me.error).kind === 'unauthorized')
       clearSession('Your session has ended; please sign in again.');
   }, [me.isError, me.error]);
-  return me.data?.user;
+  return me.data;
 }
 
-function Page({ pathname, search }: { pathname: string; search: string }) {
+function Page({ pathname, search, email }: { pathname: string; search: string; email: string | undefined }) {
   const route = matchRoute(pathname);
   if (route.name === 'home' || route.name === 'signIn') return <Redirect to={paths.list(entityNames[0]!)} />;
+  if (route.name === 'account') return <AccountPage email={email} />;
   if (route.name === 'unknown') return <NotFoundPage />;
   const entity = entityOf(route.entity);
   if (!entity) return <NotFoundPage message={`There is no entity called “${route.entity}”.`} />;
@@ -68,7 +70,7 @@ function Shell() {
     if (pathname) mainRef.current?.querySelector<HTMLElement>('h1')?.focus({ preventScroll: true });
   }, [pathname]);
 
-  const user = me ?? session?.user;
+  const user = me?.user ?? session?.user;
   // the session ends here at once, and on the server (its tokens refused everywhere) in the background
   const signOut = () => {
     const token = session?.token;
@@ -97,7 +99,15 @@ function Shell() {
           typecrud admin
         </Link>
         <span className="spacer" />
-        {user && <span className="muted">{user.displayName ?? user.email}</span>}
+        {user && (
+          <Link
+            to={paths.account()}
+            className="account"
+            aria-current={current.name === 'account' ? 'page' : undefined}
+          >
+            {user.displayName ?? user.email}
+          </Link>
+        )}
         <button type="button" onClick={signOut}>
           Sign out
         </button>
@@ -114,7 +124,7 @@ function Shell() {
         </ul>
       </nav>
       <main id="main" ref={mainRef}>
-        <Page pathname={pathname} search={search} />
+        <Page pathname={pathname} search={search} email={user?.email} />
       </main>
     </div>
   );

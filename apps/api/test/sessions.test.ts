@@ -162,6 +162,20 @@ describe.each(testEngines())('sessions and revocation over HTTP, on %s', (engine
     const here = await signInAs(server.url, email, 'first-password');
     const elsewhere = await signInAs(server.url, email, 'first-password');
     ok(await me(server.url, elsewhere.token)); // cached
+    // a wrong current password is a field error that changes nothing and ends no session
+    const wrong = await mutate(
+      server.url,
+      'auth.changePassword',
+      { currentPassword: 'not-the-password', newPassword: 'second-password' },
+      { token: here.token },
+    );
+    expect(wrong.status, wrong.text).toBe(400);
+    expect(errorsOf(wrong)[0]!.data.typecrud?.issues).toEqual([
+      { path: ['currentPassword'], message: 'is not right' },
+    ]);
+    ok(await me(server.url, here.token));
+    ok(await me(server.url, elsewhere.token));
+    ok(await mutate(server.url, 'auth.signIn', { email, password: 'first-password' }));
     const changed = await mutate(
       server.url,
       'auth.changePassword',

@@ -6,19 +6,10 @@ import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadPrincipal } from '../src/server/index.js';
 import { useApp } from './fixtures.js';
-import { expectError, missingId, snapshot } from './helpers.js';
+import { allTables, expectError, missingId, snapshot } from './helpers.js';
 
 type Role = 'superadmin' | 'ownerA' | 'adminA' | 'memberA' | 'viewerA' | 'outsider';
-const tables = [
-  'organization',
-  'app_user',
-  'profile',
-  'project',
-  'tag',
-  'project_tag',
-  'release',
-  'membership',
-];
+const tables = [...allTables, 'membership'];
 
 /**
  * `<entity>.deletePreview` and `<entity>.permissions`: the preview's counts are what the delete

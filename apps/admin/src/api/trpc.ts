@@ -56,13 +56,20 @@ export interface EntityProcedures {
   pathFilter(): { queryKey: QueryKey };
 }
 
-/** The sign-in procedures (issue 4's contract): `auth.signIn({ email, password })` and `auth.me()`. */
+/** The auth procedures the admin uses: `auth.signIn`, `auth.me`, `auth.changePassword`, `auth.setPassword`. */
 export interface AuthProcedures {
   signIn: MutationProcedure<
     { email: string; password: string },
     { token: string; expiresAt: Date; refreshToken: string; user: SessionUser }
   >;
-  me: QueryProcedure<undefined, { user: SessionUser }>;
+  me: QueryProcedure<undefined, { user: SessionUser; superadmin: boolean }>;
+  /** One's own new password; every other session of the user ends. */
+  changePassword: MutationProcedure<
+    { currentPassword: string; newPassword: string },
+    { ok: true; sessionsEnded: number }
+  >;
+  /** A superadmin sets anyone's password (a new user's first one); that user's sessions end. */
+  setPassword: MutationProcedure<{ userId: string; password: string }, { ok: true }>;
 }
 
 /** The typed tRPC options proxy (for the few places that name a procedure statically). */

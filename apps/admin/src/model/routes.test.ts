@@ -5,6 +5,8 @@ describe('routes', () => {
   it('matches every page', () => {
     expect(matchRoute('/')).toEqual({ name: 'home' });
     expect(matchRoute('/sign-in')).toEqual({ name: 'signIn' });
+    expect(matchRoute(paths.account())).toEqual({ name: 'account' });
+    expect(matchRoute('/-/nope')).toEqual({ name: 'unknown', path: '/-/nope' });
     expect(matchRoute('/project')).toEqual({ name: 'list', entity: 'project' });
     expect(matchRoute('/project/new')).toEqual({ name: 'new', entity: 'project' });
     expect(matchRoute('/project/0b4e')).toEqual({ name: 'detail', entity: 'project', id: '0b4e' });

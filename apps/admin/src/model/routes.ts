@@ -2,6 +2,7 @@
 export type Route =
   | { name: 'home' }
   | { name: 'signIn' }
+  | { name: 'account' }
   | { name: 'list'; entity: string }
   | { name: 'new'; entity: string }
   | { name: 'detail'; entity: string; id: string }
@@ -14,6 +15,9 @@ export function matchRoute(pathname: string): Route {
   if (parts.length === 0) return { name: 'home' };
   const [first, second, third] = parts;
   if (parts.length === 1 && first === 'sign-in') return { name: 'signIn' };
+  // `-` is never an entity name: the admin's own pages live under it
+  if (parts.length === 2 && first === '-' && second === 'account') return { name: 'account' };
+  if (first === '-') return { name: 'unknown', path: pathname };
   if (parts.length === 1) return { name: 'list', entity: first! };
   if (parts.length === 2 && second === 'new') return { name: 'new', entity: first! };
   if (parts.length === 2) return { name: 'detail', entity: first!, id: second! };
@@ -24,6 +28,7 @@ export function matchRoute(pathname: string): Route {
 export const paths = {
   home: () => '/',
   signIn: () => '/sign-in',
+  account: () => '/-/account',
   list: (entity: string, search = '') => `/${encodeURIComponent(entity)}${search}`,
   create: (entity: string) => `/${encodeURIComponent(entity)}/new`,
   detail: (entity: string, id: string) => `/${encodeURIComponent(entity)}/${encodeURIComponent(id)}`,

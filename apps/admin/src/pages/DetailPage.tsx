@@ -3,12 +3,14 @@ import type { AnyEntity, ResolvedRelation } from '@typecrud/shared';
 import { useCallback, useState } from 'react';
 import { useInvalidateAll } from '../api/invalidate.js';
 import { usePermissions } from '../api/permissions.js';
-import { useEntityApi } from '../api/trpc.js';
+import { useAuthApi, useEntityApi } from '../api/trpc.js';
 import { ConfirmDialog } from '../components/ConfirmDialog.js';
 import { DeletePreviewView } from '../components/DeletePreview.js';
 import { ErrorBanner, ErrorView } from '../components/ErrorView.js';
 import { FieldValue } from '../components/FieldValue.js';
+import { PasswordForm } from '../components/PasswordForm.js';
 import {
+  adminSchema,
   fieldLabel,
   fieldsOf,
   hasArchive,
@@ -100,6 +102,25 @@ function RelationSection({ rel, row }: { rel: ResolvedRelation; row: Row }) {
   );
 }
 
+/** A superadmin sets a user's password (a user created here has none until then); that user's sessions end. */
+function SetPasswordSection({ userId, name }: { userId: string; name: string }) {
+  const auth = useAuthApi();
+  const set = useMutation(auth.setPassword.mutationOptions());
+  return (
+    <section className="relation" aria-labelledby="set-password">
+      <h2 id="set-password">Set password</h2>
+      <PasswordForm
+        submitLabel="Set password"
+        busyLabel="Setting…"
+        onSubmit={async ({ password }) => {
+          await set.mutateAsync({ userId, password });
+          return `Password set. ${name} signs in with it from now on; their other sessions were signed out.`;
+        }}
+      />
+    </section>
+  );
+}
+
 /** One row: every field, its relations linked, and its actions. */
 export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
   const api = useEntityApi(entity.name);
@@ -114,6 +135,9 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
   const onPreview = useCallback((ready: boolean) => setDeletable(ready), []);
   const perms = usePermissions(entity, [id]);
   const may = perms.row(id);
+  const auth = useAuthApi();
+  const me = useQuery({ ...auth.me.queryOptions(undefined), staleTime: 5 * 60_000, retry: false });
+  const isPrincipal = entity.name === adminSchema.options.principal;
   useTitle(
     query.data
       ? `${displayLabel(entity, query.data)} · ${pluralTitle(entity.name)}`
@@ -203,6 +227,7 @@ export function DetailPage({ entity, id }: { entity: AnyEntity; id: string }) {
       {relationsOf(entity).map((rel) => (
         <RelationSection key={rel.name} rel={rel} row={row} />
       ))}
+      {isPrincipal && me.data?.superadmin && !archived && <SetPasswordSection userId={id} name={name} />}
       {pending && (
         <ConfirmDialog
           title={`${pending === 'delete' ? 'Delete' : pending === 'archive' ? 'Archive' : 'Restore'} ${name}?`}

@@ -306,7 +306,11 @@ export const authRouter = router({
         password_hash: string | null;
       }>`select password_hash from app_user where id = ${ctx.caller.userId}::uuid`.execute(ctx.db);
       const hash = rows[0]?.password_hash;
-      if (!hash || !(await verifyPassword(input.currentPassword, hash))) throw invalidCredentials();
+      // a field error, not UNAUTHORIZED: the caller's session is fine, only this input is wrong
+      if (!hash || !(await verifyPassword(input.currentPassword, hash)))
+        throw new CrudError('BAD_REQUEST', 'the current password is not right', {
+          issues: [{ path: ['currentPassword'], message: 'is not right' }],
+        });
       await setPassword(ctx.db, ctx.caller.userId, input.newPassword);
       const others = ctx.caller.sessionId
         ? sql`user_id = ${ctx.caller.userId}::uuid and family_id <> ${ctx.caller.sessionId}::uuid`

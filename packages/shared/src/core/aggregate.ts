@@ -6,8 +6,8 @@ import {
   type FieldConfig,
   type FieldKind,
   numericString,
+  storableDate,
   storableString,
-  timestampRange,
 } from './field.js';
 import type { OperatorFilter } from './operators.js';
 import type { EntityMap, FieldValue, FilterableKeys, ReadableKeys, SortSpec, Where } from './types.js';
@@ -221,10 +221,7 @@ function havingValue(c: FieldConfig, of: '_sum' | '_min'): z.ZodType {
       return of === '_sum' ? numericString(1000, 0) : c.schema;
     case 'timestamp':
     case 'date':
-      return z
-        .date()
-        .min(timestampRange.min, { error: 'must be in year 1 or later' })
-        .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
+      return storableDate();
     case 'enum':
       return c.schema;
     default:

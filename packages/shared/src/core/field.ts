@@ -264,6 +264,13 @@ export const timestampRange = {
   max: new Date('9999-12-31T23:59:59.999Z'),
 } as const;
 
+/** A Date within `timestampRange`, its bounds named in the error. */
+export const storableDate = () =>
+  z
+    .date({ error: 'must be a date' })
+    .min(timestampRange.min, { error: 'must be in year 1 or later' })
+    .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
+
 /** A decimal string that fits `numeric(precision, scale)`: at most precision - scale integer digits. */
 export function numericString(precision: number, scale: number) {
   const integerDigits = precision - scale;
@@ -369,11 +376,7 @@ export const f = {
   },
   /** A point in time; `timestamptz`, a Date in TypeScript. */
   timestamp(): Field<Date, 'timestamp'> {
-    const schema = z
-      .date({ error: 'must be a date' })
-      .min(timestampRange.min, { error: 'must be in year 1 or later' })
-      .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
-    return makeField({ ...baseConfig, kind: 'timestamp', schema });
+    return makeField({ ...baseConfig, kind: 'timestamp', schema: storableDate() });
   },
   /**
    * A JSON document; `jsonb`. With a Zod schema, the field's type is the schema's and every

@@ -1,14 +1,7 @@
 import { z } from 'zod';
 import { type AggregateQuery, aggregateDtos, type GroupByQuery } from './aggregate.js';
 import type { AnyEntity, FieldMap } from './entity.js';
-import {
-  bigintRange,
-  type FieldConfig,
-  intRange,
-  jsonValue,
-  storableString,
-  timestampRange,
-} from './field.js';
+import { bigintRange, type FieldConfig, intRange, jsonValue, storableDate, storableString } from './field.js';
 import { kindOperators, type Operator, operators, textKinds } from './operators.js';
 import type { RelationKind } from './relation.js';
 import type {
@@ -336,10 +329,7 @@ function filterValue(cfg: FieldConfig): z.ZodType {
       return cfg.schema;
     case 'timestamp':
     case 'date':
-      return z
-        .date()
-        .min(timestampRange.min, { error: 'must be in year 1 or later' })
-        .max(timestampRange.max, { error: 'must be in year 9999 or earlier' });
+      return storableDate();
     case 'json':
       return jsonValue();
   }
