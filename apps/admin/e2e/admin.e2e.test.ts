@@ -603,7 +603,7 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await poll(textOf(heading())).toBe('Newcomer');
     const setPassword = page.getByRole('region', { name: 'Set password' });
-    await setPassword.getByLabel('New password').fill('first-password');
+    await setPassword.getByLabel('New password', { exact: true }).fill('first-password');
     await setPassword.getByLabel('Repeat the new password').fill('first-passw0rd');
     await setPassword.getByRole('button', { name: 'Set password', exact: true }).click();
     await poll(textOf(setPassword.locator('.field-error'))).toBe('does not match the new password');
@@ -622,7 +622,7 @@ describe.skipIf(missing)('admin app in Chromium against the API on PGlite', () =
     await page.waitForURL(`${base}/-/account`);
     await poll(textOf(heading())).toBe('Your account');
     await page.getByLabel('Current password').fill('not-the-password');
-    await page.getByLabel('New password').fill('second-password');
+    await page.getByLabel('New password', { exact: true }).fill('second-password');
     await page.getByLabel('Repeat the new password').fill('second-password');
     await page.getByRole('button', { name: 'Change password', exact: true }).click();
     // a wrong current password is said so, and the user stays signed in on the page
