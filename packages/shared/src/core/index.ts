@@ -33,6 +33,17 @@ export type {
 } from './entity.js';
 export { defineEntity, searchableKinds, searchColumn, snakeCase } from './entity.js';
 export type {
+  AnyComputed,
+  ComputedAggregate,
+  ComputedDef,
+  ComputedKind,
+  ComputedMap,
+  ComputedOf,
+  ComputedOptions,
+  ComputedValueOf,
+} from './computed.js';
+export { computed } from './computed.js';
+export type {
   AnyField,
   Field,
   FieldConfig,
