@@ -44,4 +44,6 @@ export const tag = defineEntity({
   relations: {
     projects: manyToMany('project', { through: 'project_tag' }),
   },
+  // the tagged projects the caller may read (another tenant's private projects never count)
+  computed: { projectCount: computed.count('projects') },
 });

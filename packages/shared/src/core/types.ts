@@ -34,7 +34,9 @@ export type ComputedValue<C extends AnyComputed> = Exclude<C['_type'], undefined
 export type ComputedFilter<C extends AnyComputed> =
   | ComputedValue<C>
   | OperatorFilter<C['kind'], NonNullable<ComputedValue<C>>>;
-type ComputedOfKey<E extends AnyEntity, K> = ComputedOf<E>[K & keyof ComputedOf<E>] & AnyComputed;
+// a conditional, not an intersection with AnyComputed: its `any` value type would swallow the declared one
+type ComputedOfKey<E extends AnyEntity, K> =
+  ComputedOf<E>[K & keyof ComputedOf<E>] extends infer C extends AnyComputed ? C : never;
 
 /** Fields reads return: every field but the hidden ones. */
 export type ReadableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'hidden'>;
