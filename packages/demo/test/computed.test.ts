@@ -328,8 +328,8 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
     it('unknown computed fields and wrong values are BAD_REQUEST naming the path', async () => {
       // @ts-expect-error: no such computed field
       await expectError(app.api.project.list({ where: { releaseCnt: 1 } }), 'BAD_REQUEST');
-      // @ts-expect-error: a count is a number
       await expectError(
+        // @ts-expect-error: a count is a number
         app.api.project.list({ where: { releaseCount: 'many' } }),
         'BAD_REQUEST',
         'where.releaseCount',
