@@ -1,8 +1,19 @@
-import { createServices, type ManagerContext } from '@typecrud/server';
-import { testEngines } from '@typecrud/server/testing';
-import type { ListQuery, Policies, Principal } from '@typecrud/shared';
+import { createServices, type Manager, type ManagerContext } from '@typecrud/server';
+import { openTestDatabase, type TestDatabase, testEngines } from '@typecrud/server/testing';
+import {
+  type AnyComputed,
+  belongsTo,
+  computed,
+  defineEntity,
+  defineSchema,
+  f,
+  hasMany,
+  type ListQuery,
+  type Policies,
+  type Principal,
+} from '@typecrud/shared';
 import { sql } from 'kysely';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppSchema, policies, schema } from '../src/index.js';
 import { useApp } from './fixtures.js';
 import { expectError } from './helpers.js';
@@ -356,5 +367,151 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
         'orderBy.releaseCount',
       );
     });
+  });
+});
+
+// min / max / sum over the kinds the demo does not aggregate, and the start-up checks
+const book = defineEntity({
+  name: 'book',
+  traits: ['archive'],
+  fields: {
+    shelfId: f.ref('shelf', { onDelete: 'cascade' }),
+    title: f.string({ max: 50 }).filterable(),
+    pages: f.int().filterable(),
+    weight: f.float(),
+    secret: f.int().nullable().hidden(),
+  },
+  relations: { shelf: belongsTo('shelf', 'shelfId') },
+});
+const shelfComputed = {
+  pageTotal: computed.sum('int', 'books', 'pages'),
+  weightTotal: computed.sum('float', 'books', 'weight'),
+  firstTitle: computed.min('string', 'books', 'title'),
+  lastTitle: computed.max('string', 'books', 'title'),
+  thinnest: computed.min('int', 'books', 'pages', { where: { pages: { gt: 0 } } }),
+};
+const shelf = defineEntity({
+  name: 'shelf',
+  fields: { label: f.string({ max: 20 }).filterable().sortable() },
+  relations: { books: hasMany('book', 'shelfId') },
+  computed: shelfComputed,
+});
+const library = defineSchema({ shelf, book });
+type Library = typeof library.entities;
+
+describe('computed fields: start-up checks', () => {
+  const shelfWith = (c: Record<string, AnyComputed>) =>
+    defineEntity({
+      name: 'shelf',
+      fields: { label: f.string({ max: 20 }) },
+      relations: { books: hasMany('book', 'shelfId') },
+      computed: c,
+    });
+  const build = (c: Record<string, AnyComputed>) => () => defineSchema({ shelf: shelfWith(c), book });
+  it('refuses a bad relation, field, kind or where', () => {
+    expect(build({ n: computed.count('shelfs') })).toThrow(/'shelfs' is not a to-many relation of shelf/);
+    expect(build({ n: computed.max('int', 'books', 'nope') })).toThrow(/book has no field 'nope'/);
+    expect(build({ n: computed.max('int', 'books', 'secret') })).toThrow(/book.secret is hidden/);
+    expect(build({ n: computed.max('timestamp', 'books', 'pages') })).toThrow(/is a int field, not timestamp/);
+    expect(build({ n: computed.count('books', { where: { nope: 1 } }) })).toThrow(/where names 'nope'/);
+    expect(() => shelfWith({ label: computed.count('books') })).toThrow(/same name/);
+    expect(() => shelfWith({ _count: computed.count('books') })).toThrow(/reserved/);
+  });
+});
+
+describe.each(testEngines())('computed min / max / sum on %s', (engine) => {
+  const state = {} as {
+    database: TestDatabase;
+    shelves: Manager<Library, Library['shelf']>;
+    ctx: ManagerContext;
+  };
+  beforeAll(async () => {
+    state.database = await openTestDatabase(engine, library as never);
+    const services = createServices(library, state.database, { policies: 'unrestricted' });
+    state.ctx = { db: state.database.db, caller: null };
+    state.shelves = services.managers.shelf;
+    const books = services.managers.book;
+    for (let i = 0; i < 9; i++) {
+      const s = await state.shelves.create(state.ctx, { label: `shelf-${i}` });
+      for (let j = 0; j < i % 4; j++)
+        await books.create(state.ctx, {
+          shelfId: s.id,
+          title: `t${(i * 3 + j) % 7}`,
+          pages: ((i + j) % 3) * 100,
+          weight: 0.25 * (j + 1),
+        });
+      const gone = await books.create(state.ctx, {
+        shelfId: s.id,
+        title: 'a-archived',
+        pages: 100000,
+        weight: 9,
+      });
+      await books.archive(state.ctx, { id: gone.id });
+    }
+  });
+  afterAll(async () => {
+    await state.database?.dispose();
+  });
+
+  const byHand = async (order = sql`s.id`) => {
+    const live = sql`from book b where b.shelf_id = s.id and b.archived_at is null`;
+    const { rows } = await sql<{
+      id: string;
+      pageTotal: string;
+      weightTotal: number;
+      firstTitle: string | null;
+      lastTitle: string | null;
+      thinnest: number | null;
+    }>`select s.id,
+        (select coalesce(sum(b.pages), 0)::text ${live}) as "pageTotal",
+        (select coalesce(sum(b.weight), 0)::float8 ${live}) as "weightTotal",
+        (select min(b.title) ${live}) as "firstTitle",
+        (select max(b.title) ${live}) as "lastTitle",
+        (select min(b.pages) ${live} and b.pages > 0) as "thinnest"
+      from shelf s order by ${order}`.execute(state.database.db);
+    return rows.map((r) => ({ ...r, pageTotal: Number(r.pageTotal), weightTotal: Number(r.weightTotal) }));
+  };
+
+  it('values equal hand-written SQL', async () => {
+    const page = await state.shelves.list(state.ctx, {
+      select: { id: true, pageTotal: true, weightTotal: true, firstTitle: true, lastTitle: true, thinnest: true },
+      orderBy: { label: 'asc' },
+      limit: 100,
+    });
+    const expected = new Map((await byHand()).map((e) => [e.id, e]));
+    expect(page.items).toHaveLength(9);
+    expect(page.items.some((p) => p.thinnest === null)).toBe(true);
+    for (const p of page.items) expect(p).toEqual(expected.get(p.id));
+  });
+
+  it('filters and orders by a sum with paging', async () => {
+    const expected = await byHand(sql`"pageTotal" desc, "weightTotal" asc, s.id`);
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 20; n++) {
+      const page = await state.shelves.list(state.ctx, {
+        orderBy: [{ pageTotal: 'desc' }, { weightTotal: 'asc' }],
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      ids.push(...page.items.map((p) => p.id));
+      if (!page.nextCursor) break;
+      cursor = page.nextCursor;
+    }
+    expect(ids).toEqual(expected.map((e) => e.id));
+    const big = await state.shelves.list(state.ctx, { where: { pageTotal: { gte: 200 } }, limit: 100 });
+    expect(big.items.map((s) => s.id).sort()).toEqual(
+      expected
+        .filter((e) => e.pageTotal >= 200)
+        .map((e) => e.id)
+        .sort(),
+    );
+    const titled = await state.shelves.list(state.ctx, {
+      where: { firstTitle: { startsWith: 't1' }, thinnest: { isNull: false } },
+      limit: 100,
+    });
+    const want = expected.filter((e) => e.firstTitle?.startsWith('t1') && e.thinnest !== null);
+    expect(want.length).toBeGreaterThan(0);
+    expect(titled.items.map((s) => s.id).sort()).toEqual(want.map((e) => e.id).sort());
   });
 });
