@@ -1,8 +1,8 @@
 import type { Manager, ManagerContext } from '@typecrud/server';
 import {
   type ComputedKeys,
-  computed,
   type CreateInput,
+  computed,
   type OrderBy,
   type Row,
   type Select,

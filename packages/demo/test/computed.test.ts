@@ -219,7 +219,9 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
         limit: 100,
       });
       const big = new Set(all.filter((e) => e.releaseCount >= 3).map((e) => e.id));
-      expect(rel.items.length).toBe(all.filter((e) => e.releaseCount >= 3).reduce((n, e) => n + e.releaseCount, 0));
+      expect(rel.items.length).toBe(
+        all.filter((e) => e.releaseCount >= 3).reduce((n, e) => n + e.releaseCount, 0),
+      );
       for (const r of rel.items) expect(big.has(r.projectId)).toBe(true);
     });
 
@@ -238,11 +240,18 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
         2,
       );
       expect(ids).toEqual(expected.map((e) => e.id));
-      const mixed = await byHand(s.orgA, sql`"publishedCount" asc, "latestReleaseAt" desc nulls last, p.name desc, p.id`);
+      const mixed = await byHand(
+        s.orgA,
+        sql`"publishedCount" asc, "latestReleaseAt" desc nulls last, p.name desc, p.id`,
+      );
       const got = await pageThrough(
         {
           where: inA({ releaseCount: { gt: 0 } }),
-          orderBy: [{ publishedCount: 'asc' }, { latestReleaseAt: { dir: 'desc', nulls: 'last' } }, { name: 'desc' }],
+          orderBy: [
+            { publishedCount: 'asc' },
+            { latestReleaseAt: { dir: 'desc', nulls: 'last' } },
+            { name: 'desc' },
+          ],
         },
         2,
       );
@@ -286,9 +295,13 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
       expect(mine.projectCount).toBe(3);
       // the filter and the order see the same count
       expect(
-        (await m().tag.list(viewer, { where: { id: s.tag, projectCount: 3 }, limit: 10 })).items.map((t) => t.id),
+        (await m().tag.list(viewer, { where: { id: s.tag, projectCount: 3 }, limit: 10 })).items.map(
+          (t) => t.id,
+        ),
       ).toEqual([s.tag]);
-      expect((await m().tag.list(viewer, { where: { id: s.tag, projectCount: 4 }, limit: 10 })).items).toEqual([]);
+      expect(
+        (await m().tag.list(viewer, { where: { id: s.tag, projectCount: 4 }, limit: 10 })).items,
+      ).toEqual([]);
       // signed out: nothing is readable
       await expectError(app.as(null).tag.get({ id: s.tag, include: { projectCount: true } }), 'UNAUTHORIZED');
     });
@@ -412,7 +425,9 @@ describe('computed fields: start-up checks', () => {
     expect(build({ n: computed.count('shelfs') })).toThrow(/'shelfs' is not a to-many relation of shelf/);
     expect(build({ n: computed.max('int', 'books', 'nope') })).toThrow(/book has no field 'nope'/);
     expect(build({ n: computed.max('int', 'books', 'secret') })).toThrow(/book.secret is hidden/);
-    expect(build({ n: computed.max('timestamp', 'books', 'pages') })).toThrow(/is a int field, not timestamp/);
+    expect(build({ n: computed.max('timestamp', 'books', 'pages') })).toThrow(
+      /is a int field, not timestamp/,
+    );
     expect(build({ n: computed.count('books', { where: { nope: 1 } }) })).toThrow(/where names 'nope'/);
     expect(() => shelfWith({ label: computed.count('books') })).toThrow(/same name/);
     expect(() => shelfWith({ _count: computed.count('books') })).toThrow(/reserved/);
@@ -474,7 +489,14 @@ describe.each(testEngines())('computed min / max / sum on %s', (engine) => {
 
   it('values equal hand-written SQL', async () => {
     const page = await state.shelves.list(state.ctx, {
-      select: { id: true, pageTotal: true, weightTotal: true, firstTitle: true, lastTitle: true, thinnest: true },
+      select: {
+        id: true,
+        pageTotal: true,
+        weightTotal: true,
+        firstTitle: true,
+        lastTitle: true,
+        thinnest: true,
+      },
       orderBy: { label: 'asc' },
       limit: 100,
     });

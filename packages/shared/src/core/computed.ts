@@ -99,4 +99,6 @@ export const computed = {
 };
 
 /** The computed fields of an entity as the types see them. */
-export type ComputedOf<E> = E extends { readonly _computed?: infer C } ? NonNullable<C> : Record<never, never>;
+export type ComputedOf<E> = E extends { readonly _computed?: infer C }
+  ? NonNullable<C>
+  : Record<never, never>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ComputedMap } from './computed.js';
 import {
   type AnyField,
   baseConfig,
@@ -11,7 +12,6 @@ import {
   storableJson,
   timestampRange,
 } from './field.js';
-import type { ComputedMap } from './computed.js';
 import type { AnyRelation } from './relation.js';
 
 /** Standard fields an entity opts into. `id` (uuid) is always present. */
@@ -327,8 +327,7 @@ function checkComputed(
 ): ComputedMap {
   for (const name of Object.keys(computed)) {
     const at = `entity ${entity}, computed ${name}`;
-    if (name in fields || name in relations)
-      throw new Error(`${at}: a field or relation has the same name`);
+    if (name in fields || name in relations) throw new Error(`${at}: a field or relation has the same name`);
     if (name.startsWith('_') || ['AND', 'OR', 'NOT', 'search'].includes(name))
       throw new Error(`${at}: the name is reserved`);
   }

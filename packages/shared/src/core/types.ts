@@ -35,8 +35,10 @@ export type ComputedFilter<C extends AnyComputed> =
   | ComputedValue<C>
   | OperatorFilter<C['kind'], NonNullable<ComputedValue<C>>>;
 // a conditional, not an intersection with AnyComputed: its `any` value type would swallow the declared one
-type ComputedOfKey<E extends AnyEntity, K> =
-  ComputedOf<E>[K & keyof ComputedOf<E>] extends infer C extends AnyComputed ? C : never;
+type ComputedOfKey<E extends AnyEntity, K> = ComputedOf<E>[K & keyof ComputedOf<E>] extends infer C extends
+  AnyComputed
+  ? C
+  : never;
 
 /** Fields reads return: every field but the hidden ones. */
 export type ReadableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'hidden'>;
@@ -287,15 +289,15 @@ export type ExactInclude<S extends EntityMap, E extends AnyEntity, I> = {
     : K extends ComputedKeys<E>
       ? boolean | undefined
       : K extends keyof RelationsOf<E> & string
-      ? I[K] extends boolean | undefined
-        ? I[K]
-        : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
-          NoInfer<
-            Omit<IncludeArgsOf<S, E, K>, 'include'> & {
-              include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
-            }
-          >
-      : never;
+        ? I[K] extends boolean | undefined
+          ? I[K]
+          : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
+            NoInfer<
+              Omit<IncludeArgsOf<S, E, K>, 'include'> & {
+                include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
+              }
+            >
+        : never;
 };
 
 /** `list`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
@@ -378,9 +380,8 @@ type FieldsPart<E extends AnyEntity, Sel, O> = undefined extends Sel
 
 /** The computed fields the include or the select asks for (`true`), with their values. */
 type ComputedPart<E extends AnyEntity, I, Sel> = {
-  -readonly [K in (Picked<I> | (undefined extends Sel ? never : Picked<Sel>)) & ComputedKeys<E>]: ComputedValue<
-    ComputedOfKey<E, K>
-  >;
+  -readonly [K in (Picked<I> | (undefined extends Sel ? never : Picked<Sel>)) &
+    ComputedKeys<E>]: ComputedValue<ComputedOfKey<E, K>>;
 };
 
 type CountOf<A> = '_count' extends keyof A ? NonNullable<A['_count' & keyof A]> : undefined;

@@ -230,8 +230,7 @@ export class Compiler {
       else if (computedOf(entity, key)) {
         const c = computedOf(entity, key)!;
         parts.push(...valueFilter(this.computedExpr(entity, alias, key, trusted), c.kind, value, at));
-      }
-      else if (this.relationOf(entity, key))
+      } else if (this.relationOf(entity, key))
         parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
       else if (key === 'search')
         throw badRequest(`${entity.name} has no full-text search (it declares no search fields)`, [
@@ -531,7 +530,9 @@ export class Compiler {
       const c = computedOf(entity, name)!;
       const expr = this.computedExpr(entity, alias, name);
       // a bigint sum as text: no engine or JSON loses digits (decoded to a number)
-      columns.push(sql`${c.kind === 'int' && c.aggregate === 'sum' ? sql`${expr}::text` : expr} as ${sql.id(name)}`);
+      columns.push(
+        sql`${c.kind === 'int' && c.aggregate === 'sum' ? sql`${expr}::text` : expr} as ${sql.id(name)}`,
+      );
     }
     const plan: IncludePlan[] = [];
     if (read.relations.length && depth > queryLimits.includeDepth) {
@@ -637,7 +638,9 @@ export function readShape(
   const computed: string[] = [];
   const addComputed = (key: string, value: unknown, at: string[]) => {
     if (value !== true && value !== false && value !== undefined)
-      throw badRequest(`${key} is a computed field: true or false`, [{ path: at, message: 'must be a boolean' }]);
+      throw badRequest(`${key} is a computed field: true or false`, [
+        { path: at, message: 'must be a boolean' },
+      ]);
     if (value && !computed.includes(key)) computed.push(key);
   };
   const { select, omit, include } = args;
