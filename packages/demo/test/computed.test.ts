@@ -177,6 +177,14 @@ describe.each(testEngines())('computed fields on %s', (engine) => {
       const one = await pm().get(app.ctx, { id: picked!.id, select: { latestReleaseAt: true } });
       expect(Object.keys(one)).toEqual(['latestReleaseAt']);
       expect(ms(one.latestReleaseAt)).toBe(ms(e.latestReleaseAt));
+      // through the router too (its output type is the plain row; the values travel as they are)
+      const viaRouter = (await app.api.project.get({
+        id: picked!.id,
+        include: { releaseCount: true, latestReleaseAt: true },
+      })) as unknown as Record<string, unknown>;
+      expect(viaRouter.releaseCount).toBe(e.releaseCount);
+      expect(ms(viaRouter.latestReleaseAt as Date | null)).toBe(ms(e.latestReleaseAt));
+      expect(viaRouter.name).toMatch(/^comp-/);
     });
 
     it('are computed in embedded rows too (decoded from JSON)', async () => {
