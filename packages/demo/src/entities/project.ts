@@ -1,4 +1,4 @@
-import { belongsTo, defineEntity, f, hasMany, manyToMany } from '@typecrud/shared';
+import { belongsTo, computed, defineEntity, f, hasMany, manyToMany } from '@typecrud/shared';
 
 export const project = defineEntity({
   name: 'project',
@@ -19,6 +19,13 @@ export const project = defineEntity({
     releases: hasMany('release', 'projectId'),
     tags: manyToMany('tag', { through: 'project_tag' }),
   },
+  // worked out in SQL when asked for (select / include: { releaseCount: true }), never stored;
+  // each over the releases the caller may read, archived ones left out
+  computed: {
+    releaseCount: computed.count('releases'),
+    publishedCount: computed.count('releases', { where: { status: 'published' } }),
+    latestReleaseAt: computed.max('timestamp', 'releases', 'releasedAt'),
+  },
 });
 
 export const tag = defineEntity({
@@ -37,4 +44,6 @@ export const tag = defineEntity({
   relations: {
     projects: manyToMany('project', { through: 'project_tag' }),
   },
+  // the tagged projects the caller may read (another tenant's private projects never count)
+  computed: { projectCount: computed.count('projects') },
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ComputedMap } from './computed.js';
 import {
   type AnyField,
   baseConfig,
@@ -72,6 +73,7 @@ export interface EntityDef<
   R extends RelationMap = RelationMap,
   U extends Uniques = Uniques,
   SK extends string = never,
+  C extends ComputedMap = Record<never, never>,
 > {
   readonly name: N;
   readonly table: string;
@@ -99,6 +101,10 @@ export interface EntityDef<
   readonly search: readonly string[];
   /** Phantom: the searched fields, for the `search` filter and `_relevance` order types. */
   readonly _search?: SK;
+  /** Computed fields (worked out in SQL at read time, never stored); empty when none are declared. */
+  readonly computed: Readonly<Record<string, import('./computed.js').AnyComputed>>;
+  /** Phantom: the computed fields as declared, for the select / where / orderBy / result types. */
+  readonly _computed?: C;
 }
 
 // The widest entity, used only as a constraint. The second member admits an entity without traits
@@ -106,8 +112,8 @@ export interface EntityDef<
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Wide = any;
 export type AnyEntity =
-  | EntityDef<string, Wide, Wide, Wide, Wide, Wide>
-  | EntityDef<string, Wide, never, Wide, Wide, Wide>;
+  | EntityDef<string, Wide, Wide, Wide, Wide, Wide, Wide>
+  | EntityDef<string, Wide, never, Wide, Wide, Wide, Wide>;
 
 export interface EntityInput<
   N extends string,
@@ -116,6 +122,7 @@ export interface EntityInput<
   R extends RelationMap,
   U extends Uniques = Uniques,
   SK extends string = never,
+  C extends ComputedMap = Record<never, never>,
 > {
   name: N;
   /** The table name; defaults to the entity name in snake_case. */
@@ -140,6 +147,12 @@ export interface EntityInput<
    * or written by clients) with a GIN index; `where: { search: 'rocket -draft' }` filters by it.
    */
   search?: readonly SK[];
+  /**
+   * Computed fields, worked out in SQL when a read asks for them (never stored):
+   * `computed: { releaseCount: computed.count('releases'), latestReleaseAt: computed.max('timestamp', 'releases', 'createdAt') }`.
+   * Each aggregates a to-many relation's rows the caller may read (archived rows left out).
+   */
+  computed?: C;
 }
 
 /** Fields full-text search may cover: text-like and not hidden. */
@@ -266,7 +279,8 @@ export function defineEntity<
   R extends RelationMap = Record<never, never>,
   const U extends Uniques = [],
   SK extends SearchableKeys<F> = never,
->(input: EntityInput<N, F, Tr, R, U, SK>): EntityDef<N, F, Tr, R, U, SK> {
+  C extends ComputedMap = Record<never, never>,
+>(input: EntityInput<N, F, Tr, R, U, SK, C>): EntityDef<N, F, Tr, R, U, SK, C> {
   const traits = new Set<Trait>(input.traits ?? []);
   const standard = traitFields(new Set(['timestamps', 'version', 'audit', 'properties', 'archive']));
   for (const key of Object.keys(input.fields)) {
@@ -300,7 +314,24 @@ export function defineEntity<
     audited: input.audit ?? true,
     ...(input.cache ? { cache: input.cache } : {}),
     search,
+    computed: checkComputed(input.name, fields, input.relations ?? {}, input.computed ?? {}),
   };
+}
+
+/** Start-up checks of `computed` that need no other entity (the schema checks relations and fields). */
+function checkComputed(
+  entity: string,
+  fields: FieldMap,
+  relations: RelationMap,
+  computed: ComputedMap,
+): ComputedMap {
+  for (const name of Object.keys(computed)) {
+    const at = `entity ${entity}, computed ${name}`;
+    if (name in fields || name in relations) throw new Error(`${at}: a field or relation has the same name`);
+    if (name.startsWith('_') || ['AND', 'OR', 'NOT', 'search'].includes(name))
+      throw new Error(`${at}: the name is reserved`);
+  }
+  return { ...computed };
 }
 
 /** The column full-text search reads: generated from the searched fields, never a field itself. */

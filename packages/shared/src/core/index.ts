@@ -18,6 +18,17 @@ export type {
 } from './aggregate.js';
 export { aggregateDtos, aggregateLimits, comparableKinds, numericKinds } from './aggregate.js';
 export type {
+  AnyComputed,
+  ComputedAggregate,
+  ComputedDef,
+  ComputedKind,
+  ComputedMap,
+  ComputedOf,
+  ComputedOptions,
+  ComputedValueOf,
+} from './computed.js';
+export { computed } from './computed.js';
+export type {
   AnyEntity,
   EntityDef,
   EntityLimits,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type AggregateQuery, aggregateDtos, type GroupByQuery } from './aggregate.js';
+import type { AnyComputed } from './computed.js';
 import type { AnyEntity, FieldMap } from './entity.js';
 import { bigintRange, type FieldConfig, intRange, jsonValue, storableDate, storableString } from './field.js';
 import { kindOperators, type Operator, operators, textKinds } from './operators.js';
@@ -234,6 +235,8 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
     resolved.set(source.name, rels);
   }
 
+  for (const source of byName.values()) checkComputed(source, resolved.get(source.name)!);
+
   const ordered = topologicalOrder([...byName.values()]);
   const dtoCache = new Map<string, EntityDtos<EntityMap, AnyEntity>>();
 
@@ -259,6 +262,37 @@ export function defineSchema<const S extends EntityMap>(entities: S, options: Sc
     },
   };
   return schema;
+}
+
+/** Start-up checks of an entity's computed fields: a to-many relation, a readable field of the kind declared. */
+function checkComputed(entity: AnyEntity, rels: Map<string, ResolvedRelation>): void {
+  for (const [name, c] of Object.entries(entity.computed ?? {})) {
+    const at = `entity ${entity.name}, computed ${name}`;
+    const rel = rels.get(c.relation);
+    if (!rel || (rel.kind !== 'hasMany' && rel.kind !== 'manyToMany'))
+      throw new Error(`${at}: '${c.relation}' is not a to-many relation of ${entity.name}`);
+    if (c.aggregate !== 'count') {
+      const f = (rel.target.fields as FieldMap)[c.field ?? ''];
+      if (!f) throw new Error(`${at}: ${rel.target.name} has no field '${c.field}'`);
+      if (f.config.hidden) throw new Error(`${at}: ${rel.target.name}.${c.field} is hidden`);
+      if (f.config.kind !== c.kind)
+        throw new Error(`${at}: ${rel.target.name}.${c.field} is a ${f.config.kind} field, not ${c.kind}`);
+      if (c.aggregate === 'sum' && c.kind !== 'int' && c.kind !== 'float')
+        throw new Error(`${at}: sum needs an int or float field`);
+    }
+    for (const key of Object.keys(c.where ?? {})) {
+      const known =
+        key in rel.target.fields ||
+        ['AND', 'OR', 'NOT', 'search'].includes(key) ||
+        (rel.target.relations as Record<string, unknown>)[key] !== undefined;
+      if (!known) throw new Error(`${at}: where names '${key}', not a field of ${rel.target.name}`);
+    }
+  }
+}
+
+/** The `where` schema of a computed field: its kind's operators (a kind's value, or null when nullable). */
+function computedFilter(c: AnyComputed): z.ZodType {
+  return fieldFilter({ kind: c.kind, nullable: c.nullable, schema: z.unknown() } as unknown as FieldConfig);
 }
 
 function fieldOf(entity: AnyEntity, field: string | undefined, where: string): FieldConfig {
@@ -435,6 +469,8 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
           if (field.config.filterable) shape[name] = fieldFilter(field.config).optional();
         }
+        for (const [name, c] of Object.entries(entity.computed ?? {}))
+          shape[name] = computedFilter(c).optional();
         for (const rel of schema.relations(entity.name)) {
           const inner = z.lazy(() => qs.where(rel.target, depth - 1));
           shape[rel.name] = (
@@ -464,6 +500,7 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         for (const [name, field] of Object.entries(entity.fields as FieldMap)) {
           if (field.config.sortable) shape[name] = spec.optional();
         }
+        for (const name of Object.keys(entity.computed ?? {})) shape[name] = spec.optional();
         if (entity.search.length > 0)
           shape._relevance = z
             .strictObject({ search: searchQuery(), dir: z.enum(['asc', 'desc']).optional() })
@@ -481,6 +518,7 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         const shape: Record<string, z.ZodType> = {};
         for (const rel of schema.relations(entity.name)) shape[rel.name] = relationArgs(rel, depth);
         shape._count = qs.count(entity).optional();
+        for (const name of Object.keys(entity.computed ?? {})) shape[name] = z.boolean().optional();
         return z.strictObject(shape);
       }),
     select: (entity, depth) =>
@@ -492,6 +530,7 @@ function querySchemas(schema: Schema<EntityMap>): QuerySchemas {
         }
         for (const rel of schema.relations(entity.name)) shape[rel.name] = relationArgs(rel, depth);
         shape._count = qs.count(entity).optional();
+        for (const name of Object.keys(entity.computed ?? {})) shape[name] = z.boolean().optional();
         return z
           .strictObject(shape)
           .refine((v) => Object.values(v).some((x) => x !== undefined && x !== false), {

@@ -1,3 +1,4 @@
+import type { AnyComputed, ComputedOf } from './computed.js';
 import type { AnyEntity, EntityDef } from './entity.js';
 import type { AnyField, FieldKind, JsonValue } from './field.js';
 import type { OperatorFilter } from './operators.js';
@@ -24,6 +25,20 @@ type KeysWithoutFlag<E extends AnyEntity, Flag extends string> = Exclude<
   keyof FieldsOf<E> & string,
   KeysWithFlag<E, Flag>
 >;
+
+/** The computed fields of E (declared with `computed`; returned only when a read asks for them). */
+export type ComputedKeys<E extends AnyEntity> = keyof ComputedOf<E> & string;
+/** The value of a computed field: its kind's type, or null where it may be NULL (min / max over no rows). */
+export type ComputedValue<C extends AnyComputed> = Exclude<C['_type'], undefined>;
+/** What a `where` accepts for one computed field: a plain value or its kind's operators. */
+export type ComputedFilter<C extends AnyComputed> =
+  | ComputedValue<C>
+  | OperatorFilter<C['kind'], NonNullable<ComputedValue<C>>>;
+// a conditional, not an intersection with AnyComputed: its `any` value type would swallow the declared one
+type ComputedOfKey<E extends AnyEntity, K> = ComputedOf<E>[K & keyof ComputedOf<E>] extends infer C extends
+  AnyComputed
+  ? C
+  : never;
 
 /** Fields reads return: every field but the hidden ones. */
 export type ReadableKeys<E extends AnyEntity> = KeysWithoutFlag<E, 'hidden'>;
@@ -191,6 +206,8 @@ export type SearchFilter<E extends AnyEntity> = [SearchKeys<E>] extends [never]
 export type Where<S extends EntityMap, E extends AnyEntity> = SearchFilter<E> & {
   [K in FilterableKeys<E>]?: FieldFilter<FieldsOf<E>[K]>;
 } & {
+  [K in ComputedKeys<E>]?: ComputedFilter<ComputedOfKey<E, K>>;
+} & {
   [K in ToManyKeys<E>]?: ToManyFilter<Where<S, TargetOf<S, RelationsOf<E>[K]>>>;
 } & {
   [K in ToOneKeys<E>]?: ToOneFilter<Where<S, TargetOf<S, RelationsOf<E>[K]>>>;
@@ -221,6 +238,8 @@ export type RelevanceOrder<E extends AnyEntity> = [SearchKeys<E>] extends [never
 /** One level of ordering: sortable fields, or a to-one relation's sortable fields. */
 export type OrderBy<S extends EntityMap, E extends AnyEntity> = RelevanceOrder<E> & {
   [K in SortableKeys<E>]?: SortSpec;
+} & {
+  [K in ComputedKeys<E>]?: SortSpec;
 } & {
   [K in ToOneKeys<E>]?: OrderBy<S, TargetOf<S, RelationsOf<E>[K]>>;
 };
@@ -255,7 +274,7 @@ export type Include<S extends EntityMap, E extends AnyEntity> = {
   [K in ToManyKeys<E>]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
 } & {
   [K in ToOneKeys<E>]?: boolean | ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
-} & { _count?: CountSelect<S, E> };
+} & { _count?: CountSelect<S, E> } & { [K in ComputedKeys<E>]?: boolean };
 
 /**
  * The include `I` a call was given, as the call checks it: `I` is inferred from the argument for
@@ -267,16 +286,18 @@ export type Include<S extends EntityMap, E extends AnyEntity> = {
 export type ExactInclude<S extends EntityMap, E extends AnyEntity, I> = {
   [K in keyof I]: K extends '_count'
     ? NoInfer<CountSelect<S, E>>
-    : K extends keyof RelationsOf<E> & string
-      ? I[K] extends boolean | undefined
-        ? I[K]
-        : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
-          NoInfer<
-            Omit<IncludeArgsOf<S, E, K>, 'include'> & {
-              include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
-            }
-          >
-      : never;
+    : K extends ComputedKeys<E>
+      ? boolean | undefined
+      : K extends keyof RelationsOf<E> & string
+        ? I[K] extends boolean | undefined
+          ? I[K]
+          : // NoInfer: `I[K]` is inferred from the argument as it is, never from what it is checked against
+            NoInfer<
+              Omit<IncludeArgsOf<S, E, K>, 'include'> & {
+                include?: ExactInclude<S, TargetOf<S, RelationsOf<E>[K]>, NestedInclude<I[K]>>;
+              }
+            >
+        : never;
 };
 
 /** `list`'s input with its include checked exactly (see ExactInclude); `I` is inferred from it. */
@@ -357,6 +378,12 @@ type FieldsPart<E extends AnyEntity, Sel, O> = undefined extends Sel
       }
   : { -readonly [K in Picked<Sel> & ReadableKeys<E>]: FieldValue<FieldsOf<E>[K]> };
 
+/** The computed fields the include or the select asks for (`true`), with their values. */
+type ComputedPart<E extends AnyEntity, I, Sel> = {
+  -readonly [K in (Picked<I> | (undefined extends Sel ? never : Picked<Sel>)) &
+    ComputedKeys<E>]: ComputedValue<ComputedOfKey<E, K>>;
+};
+
 type CountOf<A> = '_count' extends keyof A ? NonNullable<A['_count' & keyof A]> : undefined;
 /** `{ _count: { releases: number } }` for the relations a `_count` (of the include or the select) names. */
 type CountPart<I, Sel> = [CountOf<I> | (undefined extends Sel ? undefined : CountOf<Sel>)] extends [undefined]
@@ -370,6 +397,7 @@ type CountPart<I, Sel> = [CountOf<I> | (undefined extends Sel ? undefined : Coun
  */
 export type Result<S extends EntityMap, E extends AnyEntity, I, Sel = undefined, O = undefined> = Simplify<
   FieldsPart<E, Sel, O> &
+    ComputedPart<E, I, Sel> &
     Embedded<S, E, I> &
     (undefined extends Sel ? unknown : Embedded<S, E, Sel>) &
     CountPart<I, Sel>
@@ -389,7 +417,9 @@ export type CountSelect<S extends EntityMap, E extends AnyEntity> = {
  * The read shape to return: readable fields (`true`), relations (`true` or include args, as in
  * `include`) and `_count`. Only what it names is read (and returned).
  */
-export type Select<S extends EntityMap, E extends AnyEntity> = { [K in ReadableKeys<E>]?: boolean } & {
+export type Select<S extends EntityMap, E extends AnyEntity> = {
+  [K in ReadableKeys<E> | ComputedKeys<E>]?: boolean;
+} & {
   [K in ToManyKeys<E>]?: boolean | IncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
 } & {
   [K in ToOneKeys<E>]?: boolean | ToOneIncludeArgs<S, TargetOf<S, RelationsOf<E>[K]>>;
@@ -406,7 +436,10 @@ export type ExactSelect<S extends EntityMap, E extends AnyEntity, Sel> = Sel ext
   ? ExactSelectObject<S, E, Sel>
   : Sel;
 type ExactSelectObject<S extends EntityMap, E extends AnyEntity, Sel> = Sel & {
-  [K in Exclude<keyof Sel, ReadableKeys<E> | (keyof RelationsOf<E> & string) | '_count'>]: never;
+  [K in Exclude<
+    keyof Sel,
+    ReadableKeys<E> | ComputedKeys<E> | (keyof RelationsOf<E> & string) | '_count'
+  >]: never;
 } & {
   [K in keyof Sel & keyof RelationsOf<E> & string]: Sel[K] extends object
     ? ExactShape<S, TargetOf<S, RelationsOf<E>[K]>, NestedSelect<Sel[K]>, NestedOmit<Sel[K]>>

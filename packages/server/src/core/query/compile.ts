@@ -1,5 +1,6 @@
 import type {
   Action,
+  AnyComputed,
   AnyEntity,
   AnySchema,
   EntityMap,
@@ -226,7 +227,10 @@ export class Compiler {
       else if (key === 'search' && entity.search.length > 0)
         parts.push(sql`${ref(alias, searchColumn)} @@ ${searchTsQuery(value, at)}`);
       else if (meta.byField.has(key)) parts.push(...this.fieldFilter(meta, alias, key, value, at, trusted));
-      else if (this.relationOf(entity, key))
+      else if (computedOf(entity, key)) {
+        const c = computedOf(entity, key)!;
+        parts.push(...valueFilter(this.computedExpr(entity, alias, key, trusted), c.kind, value, at));
+      } else if (this.relationOf(entity, key))
         parts.push(this.relationFilter(entity, alias, key, value as Record<string, unknown>, at, trusted));
       else if (key === 'search')
         throw badRequest(`${entity.name} has no full-text search (it declares no search fields)`, [
@@ -251,26 +255,34 @@ export class Compiler {
       throw badRequest(`${field} is not filterable`, [{ path: at, message: 'is not filterable' }]);
     const col = ref(alias, c.column);
     if (c.config.kind === 'json') return jsonFilter(col, value as JsonFilter, at);
-    // a timestamp compares as clients see it, to the millisecond of a Date (the column keeps microseconds)
-    const cmp = c.config.kind === 'timestamp' ? sql`date_trunc('milliseconds', ${col})` : col;
-    if (value === null) return [sql`${col} is null`];
-    if (typeof value !== 'object' || value instanceof Date) return [sql`${cmp} = ${param(value)}`];
-    const ops = value as Record<string, unknown>;
-    const insensitive = ops.mode === 'insensitive';
-    const side: OperandSides = {
-      col,
-      lhs: insensitive ? sql`lower(${col})` : cmp,
-      rhs: (v) => (insensitive ? sql`lower(${param(v)})` : param(v)),
-      insensitive,
-    };
-    const out: Sql[] = [];
-    for (const [op, v] of Object.entries(ops)) {
-      if (v === undefined || op === 'mode') continue;
-      if (!Object.hasOwn(operatorSql, op))
-        throw badRequest(`unknown operator ${op}`, [{ path: [...at, op], message: 'unknown operator' }]);
-      out.push(operatorSql[op as Operator](side, v));
-    }
-    return out;
+    return valueFilter(col, c.config.kind, value, at);
+  }
+
+  /**
+   * The SQL of a computed field of `entity` on the row at `alias`: one correlated subquery
+   * aggregating the related rows, archived ones left out and, for a caller (not `trusted`, which
+   * is a policy's own conditions, where related rules are skipped as in relation filters), only
+   * those the caller's read rule on the related entity allows.
+   */
+  computedExpr(entity: AnyEntity, alias: string, name: string, trusted = false): Sql {
+    const c = computedOf(entity, name)!;
+    const rel = this.schema.relation(entity.name, c.relation);
+    const a = this.alias();
+    const { from, link } = this.relationSource(rel, alias, a);
+    const conds = and([
+      link,
+      ...this.visible(rel.target, a, false, !trusted),
+      // the definition's own filter is the entity author's: any field of the related entity may be used
+      ...this.where(rel.target, a, c.where, ['computed', name, 'where'], true),
+    ]);
+    const col = c.field ? ref(a, metaOf(rel.target).byField.get(c.field)!.column) : sql`null`;
+    const agg =
+      c.aggregate === 'count'
+        ? sql`count(*)::int`
+        : c.aggregate === 'sum'
+          ? sql`coalesce(sum(${col}), 0)::${sql.raw(c.kind === 'int' ? 'bigint' : 'float8')}`
+          : sql`${sql.raw(c.aggregate)}(${col})`;
+    return sql`(select ${agg} from ${from} where ${conds})`;
   }
 
   relationOf(entity: AnyEntity, name: string): ResolvedRelation | undefined {
@@ -426,6 +438,25 @@ export class Compiler {
         out.push(relevanceTerm(entity, alias, spec, [...path, key]));
         continue;
       }
+      const computed = computedOf(entity, key);
+      if (computed) {
+        // no row field holds it: a cursor carries its value in a hidden `__o` column
+        const { dir, nulls } =
+          typeof spec === 'string' ? { dir: spec, nulls: undefined } : (spec as Exclude<SortSpec, string>);
+        if (dir !== 'asc' && dir !== 'desc')
+          throw badRequest(`${key}: the direction must be asc or desc`, [
+            { path: ['orderBy', ...path, key], message: 'asc or desc' },
+          ]);
+        const desc = dir === 'desc';
+        out.push({
+          path: [...path, key],
+          expr: this.computedExpr(entity, alias, key),
+          desc,
+          nullsFirst: nulls === undefined ? desc : nulls === 'first',
+          timestamp: computed.kind === 'timestamp',
+        });
+        continue;
+      }
       const c = meta.byField.get(key);
       if (c) {
         // the DTO checks this too; the manager is also called by server code that skips the DTO
@@ -495,6 +526,14 @@ export class Compiler {
     const meta = metaOf(entity);
     const read = readShape(this.schema, entity, args, path);
     const columns: Sql[] = selectColumns(meta, alias, read.fields);
+    for (const name of read.computed) {
+      const c = computedOf(entity, name)!;
+      const expr = this.computedExpr(entity, alias, name);
+      // a bigint sum as text: no engine or JSON loses digits (decoded to a number)
+      columns.push(
+        sql`${c.kind === 'int' && c.aggregate === 'sum' ? sql`${expr}::text` : expr} as ${sql.id(name)}`,
+      );
+    }
     const plan: IncludePlan[] = [];
     if (read.relations.length && depth > queryLimits.includeDepth) {
       throw badRequest(`include nests deeper than ${queryLimits.includeDepth} levels`, [
@@ -594,8 +633,16 @@ export function readShape(
   entity: AnyEntity,
   args: ReadArgs,
   path: string[] = [],
-): { fields: readonly ColumnMeta[]; relations: Picked[]; counts: Picked[] } {
+): { fields: readonly ColumnMeta[]; relations: Picked[]; counts: Picked[]; computed: string[] } {
   const meta = metaOf(entity);
+  const computed: string[] = [];
+  const addComputed = (key: string, value: unknown, at: string[]) => {
+    if (value !== true && value !== false && value !== undefined)
+      throw badRequest(`${key} is a computed field: true or false`, [
+        { path: at, message: 'must be a boolean' },
+      ]);
+    if (value && !computed.includes(key)) computed.push(key);
+  };
   const { select, omit, include } = args;
   if (select !== undefined && omit !== undefined) {
     throw badRequest('use either select or omit, not both', [
@@ -624,6 +671,7 @@ export function readShape(
   for (const [name, arg] of Object.entries(include ?? {})) {
     if (!arg) continue;
     if (name === '_count') addCounts(arg, [...path, 'include', '_count']);
+    else if (computedOf(entity, name)) addComputed(name, arg, [...path, 'include', name]);
     else relations.push({ name, arg, at: [...path, 'include', name] });
   }
   let fields: readonly ColumnMeta[] = meta.readColumns;
@@ -635,6 +683,7 @@ export function readShape(
       if (c && !c.config.hidden) {
         if (value) picked.add(key);
       } else if (key === '_count') addCounts(value, at);
+      else if (computedOf(entity, key)) addComputed(key, value, at);
       else if (isRelation(key)) {
         if (!value) continue;
         if (relations.some((r) => r.name === key)) {
@@ -646,7 +695,7 @@ export function readShape(
       } else throw unknown(at, key);
     }
     fields = meta.readColumns.filter((c) => picked.has(c.field));
-    if (!picked.size && !relations.length && !counts.length) {
+    if (!picked.size && !relations.length && !counts.length && !computed.length) {
       throw badRequest('select must pick at least one field', [
         { path: [...path, 'select'], message: 'picks nothing' },
       ]);
@@ -658,7 +707,37 @@ export function readShape(
     }
     fields = meta.readColumns.filter((c) => omit[c.field] !== true);
   }
-  return { fields, relations, counts };
+  return { fields, relations, counts, computed };
+}
+
+/** The computed field `name` of `entity`, if it declares one (own keys only: never a prototype's). */
+export function computedOf(entity: AnyEntity, name: string): AnyComputed | undefined {
+  const all = entity.computed ?? {};
+  return Object.hasOwn(all, name) ? all[name] : undefined;
+}
+
+/** A plain value (equality) or operator filter on `col` of a (non-JSON) kind. */
+function valueFilter(col: Sql, kind: string, value: unknown, at: string[]): Sql[] {
+  // a timestamp compares as clients see it, to the millisecond of a Date (the column keeps microseconds)
+  const cmp = kind === 'timestamp' ? sql`date_trunc('milliseconds', ${col})` : col;
+  if (value === null) return [sql`${col} is null`];
+  if (typeof value !== 'object' || value instanceof Date) return [sql`${cmp} = ${param(value)}`];
+  const ops = value as Record<string, unknown>;
+  const insensitive = ops.mode === 'insensitive';
+  const side: OperandSides = {
+    col,
+    lhs: insensitive ? sql`lower(${col})` : cmp,
+    rhs: (v) => (insensitive ? sql`lower(${param(v)})` : param(v)),
+    insensitive,
+  };
+  const out: Sql[] = [];
+  for (const [op, v] of Object.entries(ops)) {
+    if (v === undefined || op === 'mode') continue;
+    if (!Object.hasOwn(operatorSql, op))
+      throw badRequest(`unknown operator ${op}`, [{ path: [...at, op], message: 'unknown operator' }]);
+    out.push(operatorSql[op as Operator](side, v));
+  }
+  return out;
 }
 
 /** How to decode one embedded relation. */

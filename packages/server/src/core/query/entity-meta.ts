@@ -57,6 +57,12 @@ export function metaOf(entity: AnyEntity): EntityMeta {
     const fn = converter(c.config);
     return fn ? [[c.field, fn] as const] : [];
   });
+  // computed values: timestamps as Dates, numbers as numbers (a sum arrives as text from some drivers)
+  for (const [name, c] of Object.entries(entity.computed ?? {})) {
+    if (c.kind === 'timestamp') conversions.push([name, converter({ kind: 'timestamp' } as FieldConfig)!]);
+    else if (c.kind === 'int' || c.kind === 'float')
+      conversions.push([name, (v) => (v === null || typeof v === 'number' ? v : Number(v))]);
+  }
   meta = {
     entity,
     table: entity.table,
