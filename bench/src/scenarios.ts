@@ -21,7 +21,16 @@ export interface LoadState {
   seq: number;
 }
 
-export type ScenarioName = 'get' | 'list' | 'include' | 'create' | 'update' | 'createMany' | 'mixed';
+export type ScenarioName =
+  | 'get'
+  | 'list'
+  | 'include'
+  | 'aggregate'
+  | 'groupBy'
+  | 'create'
+  | 'update'
+  | 'createMany'
+  | 'mixed';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -98,6 +107,31 @@ function include(wire: Wire): HttpRequest {
   };
 }
 
+/** Releases of public projects: typecrud's relation filter is the hand-written join. */
+const ofPublicProjects = { project: { is: { isPublic: true } } };
+
+function groupBy(wire: Wire): HttpRequest {
+  if (wire === 'typecrud')
+    return trpcQuery('release.groupBy', {
+      by: ['status'],
+      where: ofPublicProjects,
+      _count: true,
+      _max: { createdAt: true },
+    });
+  return trpcQuery('release.groupBy', { isPublic: true });
+}
+
+function aggregate(wire: Wire): HttpRequest {
+  if (wire === 'typecrud')
+    return trpcQuery('release.aggregate', {
+      where: { ...ofPublicProjects, status: 'published' },
+      _count: true,
+      _sum: { downloads: true },
+      _max: { releasedAt: true },
+    });
+  return trpcQuery('release.aggregate', { isPublic: true });
+}
+
 function create(wire: Wire, s: LoadState): HttpRequest {
   const input = newRelease(s);
   if (wire === 'raw') return { method: 'POST', path: '/release', body: JSON.stringify(input), headers: json };
@@ -140,6 +174,20 @@ export const scenarios: readonly Scenario[] = [
     kind: 'read',
     only: ['typecrud', 'handwritten', 'raw', 'naive', 'drizzle'],
     request: include,
+  },
+  {
+    name: 'aggregate',
+    title: 'aggregate: count, sum, max of published releases',
+    kind: 'read',
+    only: ['typecrud', 'handwritten', 'handwritten-auth'],
+    request: aggregate,
+  },
+  {
+    name: 'groupBy',
+    title: 'groupBy status: count, latest',
+    kind: 'read',
+    only: ['typecrud', 'handwritten', 'handwritten-auth'],
+    request: groupBy,
   },
   { name: 'create', title: 'create', kind: 'write', request: create },
   { name: 'update', title: 'update with version', kind: 'write', request: update },

@@ -26,7 +26,23 @@ export const projectUpdateInput = z.object({
   }),
 });
 
+/** The aggregate scenarios: releases of public (or private) projects. */
+export const releaseStatsInput = z.object({ isPublic: z.boolean() });
+
 export type ListInput = z.infer<typeof listInput>;
+export type ReleaseStatsInput = z.infer<typeof releaseStatsInput>;
+/** One group of the groupBy scenario, in the shape typecrud's groupBy answers. */
+export interface ReleaseGroup {
+  status: string;
+  _count: number;
+  _max: { createdAt: Date | null };
+}
+/** The aggregate scenario's answer, in the shape typecrud's aggregate answers. */
+export interface ReleaseTotals {
+  _count: number;
+  _sum: { downloads: bigint | null };
+  _max: { releasedAt: Date | null };
+}
 export type ListWithRelationsInput = z.infer<typeof listWithRelationsInput>;
 export type ReleaseCreate = z.infer<typeof releaseCreateInput>;
 export type ProjectUpdate = z.infer<typeof projectUpdateInput>;
@@ -42,4 +58,8 @@ export interface Queries<Project, ProjectWithRelations, Release> {
   createReleases(input: ReleaseCreate[]): Promise<{ count: number; ids: string[] }>;
   /** undefined when missing; 'conflict' when the version is stale. */
   updateProject(input: ProjectUpdate): Promise<Project | undefined | 'conflict'>;
+  /** Releases per status (count, latest created) of projects that are public or not (the groupBy scenario). */
+  releaseGroups?(input: ReleaseStatsInput): Promise<ReleaseGroup[]>;
+  /** Published releases of those projects: count, total downloads, latest release date (the aggregate scenario). */
+  releaseTotals?(input: ReleaseStatsInput): Promise<ReleaseTotals>;
 }

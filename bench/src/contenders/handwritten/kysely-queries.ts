@@ -1,7 +1,14 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/postgres';
 import { encodeCursor, projectDates, reviveDates, reviveRelease, tagDates } from '../rows.js';
-import type { ListInput, ListWithRelationsInput, ProjectUpdate, Queries, ReleaseCreate } from './api.js';
+import type {
+  ListInput,
+  ListWithRelationsInput,
+  ProjectUpdate,
+  Queries,
+  ReleaseCreate,
+  ReleaseStatsInput,
+} from './api.js';
 import type { BenchDB } from './db.js';
 
 export const projectColumns = [
@@ -126,6 +133,15 @@ export function kyselyQueries(db: Kysely<BenchDB>) {
     ).as('releases'),
   ];
 
+  // releases (not archived) of projects (not archived) that are public or not
+  const releasesOf = (input: ReleaseStatsInput) =>
+    db
+      .selectFrom('release as r')
+      .innerJoin('project as p', 'p.id', 'r.project_id')
+      .where('p.is_public', '=', input.isPublic)
+      .where('p.archived_at', 'is', null)
+      .where('r.archived_at', 'is', null);
+
   return {
     async getProject(id: string) {
       return db
@@ -202,6 +218,31 @@ export function kyselyQueries(db: Kysely<BenchDB>) {
         .where('id', '=', input.id)
         .executeTakeFirst();
       return current ? ('conflict' as const) : undefined;
+    },
+
+    async releaseGroups(input: ReleaseStatsInput) {
+      const rows = await releasesOf(input)
+        .select([
+          'r.status',
+          sql<number>`count(*)::int`.as('count'),
+          sql<Date | null>`max(r.created_at)`.as('latest'),
+        ])
+        .groupBy('r.status')
+        .orderBy('r.status')
+        .execute();
+      return rows.map((r) => ({ status: r.status, _count: r.count, _max: { createdAt: r.latest } }));
+    },
+
+    async releaseTotals(input: ReleaseStatsInput) {
+      const row = await releasesOf(input)
+        .where('r.status', '=', 'published')
+        .select([
+          sql<number>`count(*)::int`.as('count'),
+          sql<bigint | null>`sum(r.downloads)::bigint`.as('downloads'),
+          sql<Date | null>`max(r.released_at)`.as('latest'),
+        ])
+        .executeTakeFirstOrThrow();
+      return { _count: row.count, _sum: { downloads: row.downloads }, _max: { releasedAt: row.latest } };
     },
   } satisfies Queries<unknown, unknown, unknown>;
 }

@@ -8,6 +8,7 @@ import {
   type Queries,
   releaseCreateInput,
   releaseCreateManyInput,
+  releaseStatsInput,
 } from './api.js';
 
 const t = initTRPC.create({ transformer: superjson });
@@ -39,6 +40,14 @@ export function handwrittenRouter<P, PR, R>(q: Queries<P, PR, R>) {
     release: t.router({
       create: t.procedure.input(releaseCreateInput).mutation(({ input }) => q.createRelease(input)),
       createMany: t.procedure.input(releaseCreateManyInput).mutation(({ input }) => q.createReleases(input)),
+      groupBy: t.procedure.input(releaseStatsInput).query(({ input }) => {
+        if (!q.releaseGroups) throw new TRPCError({ code: 'NOT_IMPLEMENTED', message: 'no groupBy here' });
+        return q.releaseGroups(input);
+      }),
+      aggregate: t.procedure.input(releaseStatsInput).query(({ input }) => {
+        if (!q.releaseTotals) throw new TRPCError({ code: 'NOT_IMPLEMENTED', message: 'no aggregate here' });
+        return q.releaseTotals(input);
+      }),
     }),
   });
 }
