@@ -112,6 +112,65 @@ describe.each(testEngines())('REST on %s', (engine) => {
     expect((await rest(url, 'GET', `/api/v1/projects/${id}`, { token })).status).toBe(404);
   });
 
+  it('deletes with If-Match only at the version read: a stale ETag is 412 and the row stays', async () => {
+    const ctx = { db: server.database.db, caller: null };
+    const token = tokens['ada@acme.test']!;
+    const created = await rest<ProjectRow>(url, 'POST', '/api/v1/projects', {
+      token,
+      json: { organizationId: acme, name: 'Delete-if-match' },
+    });
+    const id = created.body.id;
+    const changed = await rest<ProjectRow>(url, 'PATCH', `/api/v1/projects/${id}`, {
+      token,
+      json: { description: 'v2' },
+      headers: { 'if-match': '"1"' },
+    });
+    expect(changed.headers.get('etag')).toBe('"2"');
+    const stale = await rest<RestProblem>(url, 'DELETE', `/api/v1/projects/${id}`, {
+      token,
+      headers: { 'if-match': '"1"' },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(stale.body).toMatchObject({ code: 'CONFLICT', currentVersion: 2, fields: ['version'] });
+    const kept = await server.system.managers.project.get(ctx, { id });
+    expect(kept.version).toBe(2);
+    expect((kept as ProjectRow & { description: string }).description).toBe('v2');
+    // not an ETag of this API: 400 naming the header, the row stays
+    const bad = await rest<RestProblem>(url, 'DELETE', `/api/v1/projects/${id}`, {
+      token,
+      headers: { 'if-match': 'yesterday' },
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0]!.path).toEqual(['If-Match']);
+    // tRPC: a stale expectedVersion is CONFLICT with the current version, nothing deleted
+    const viaTrpc = await mutate(url, 'project.delete', { id, expectedVersion: 1 }, { token });
+    expect(viaTrpc.status).toBe(409);
+    expect(errorsOf(viaTrpc)[0]!.data.code).toBe('CONFLICT');
+    expect((await server.system.managers.project.get(ctx, { id })).version).toBe(2);
+    // another tenant's caller with the right ETag: 404 as for a missing row, the row stays
+    const foreign = await rest<RestProblem>(url, 'DELETE', `/api/v1/projects/${id}`, {
+      token: tokens['gus@globex.test'],
+      headers: { 'if-match': '"2"' },
+    });
+    expect(foreign.status).toBe(404);
+    expect((await server.system.managers.project.get(ctx, { id })).id).toBe(id);
+    // the version read: deleted
+    const deleted = await rest<{ id: string }>(url, 'DELETE', `/api/v1/projects/${id}`, {
+      token,
+      headers: { 'if-match': '"2"' },
+    });
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ id });
+    expect((await rest(url, 'GET', `/api/v1/projects/${id}`, { token })).status).toBe(404);
+    expect(await server.system.managers.project.count(ctx, { where: { id } })).toBe(0);
+    // tRPC with the right expectedVersion deletes too
+    const other = await server.system.managers.project.create(ctx, { organizationId: acme, name: 'Delete-trpc' });
+    const ok = await mutate(url, 'project.delete', { id: other.id, expectedVersion: other.version }, { token });
+    expect(ok.status).toBe(200);
+    expect(await server.system.managers.project.count(ctx, { where: { id: other.id } })).toBe(0);
+  });
+
   it('lists with a JSON where, a two-field sort, a total and the cursor', async () => {
     const params = { where: { organizationId: acme }, orderBy: [{ isPublic: 'desc' }, { name: 'asc' }] };
     const first = await rest<Page<ProjectRow & { isPublic: boolean }>>(

@@ -26,6 +26,7 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
+  DeleteInput,
 } from '@typecrud/shared';
 import type { ReadCache } from './cache.js';
 import type { ManagerContext } from './context.js';
@@ -102,7 +103,8 @@ export interface Manager<S extends EntityMap, E extends AnyEntity> {
    */
   update(ctx: ManagerContext, input: UpdateInput<E, S>): Promise<Row<E>>;
   updateMany(ctx: ManagerContext, input: UpdateManyInput<S, E>): Promise<{ count: number }>;
-  delete(ctx: ManagerContext, input: WriteIdInput): Promise<{ id: string }>;
+  /** With `expectedVersion`, a row at another version is CONFLICT (currentVersion) and nothing is deleted. */
+  delete(ctx: ManagerContext, input: DeleteInput): Promise<{ id: string }>;
   deleteMany(ctx: ManagerContext, input: { where: Where<S, E> }): Promise<{ count: number }>;
   archive(ctx: ManagerContext, input: WriteIdInput): Promise<Row<E>>;
   /** What deleting `ids` would remove (cascades, rows set to null, restricting rows), under the caller's rules; writes nothing. */

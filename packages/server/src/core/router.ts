@@ -22,6 +22,7 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
+  DeleteInput,
 } from '@typecrud/shared';
 import { z } from 'zod';
 import { CrudError } from './errors.js';
@@ -141,8 +142,8 @@ export function crudProcedures<S extends EntityMap, N extends keyof S & string>(
       .input(dto.updateMany)
       .mutation(({ ctx, input }) => m(ctx).updateMany(managerContext(ctx), input as UpdateManyInput<S, E>)),
     delete: procedure
-      .input(dto.writeId)
-      .mutation(({ ctx, input }) => m(ctx).delete(managerContext(ctx), input as WriteIdInput)),
+      .input(dto.deleteOne)
+      .mutation(({ ctx, input }) => m(ctx).delete(managerContext(ctx), input as DeleteInput)),
     deleteMany: procedure
       .input(dto.deleteMany)
       .mutation(({ ctx, input }) => m(ctx).deleteMany(managerContext(ctx), input as { where: Where<S, E> })),

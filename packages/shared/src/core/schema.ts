@@ -22,6 +22,7 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
+  DeleteInput,
 } from './types.js';
 
 /** Limits every query keeps, whatever the entity. */
@@ -105,8 +106,10 @@ export interface EntityDtos<S extends EntityMap, E extends AnyEntity> {
   groupBy: Dto<GroupByQuery<S, E>>;
   where: Dto<Where<S, E>>;
   id: Dto<IdInput>;
-  /** `{ id, withArchived? }`: delete and archive. */
+  /** `{ id, withArchived? }`: archive. */
   writeId: Dto<WriteIdInput>;
+  /** `{ id, withArchived?, expectedVersion? }`: delete. */
+  deleteOne: Dto<DeleteInput>;
   deleteMany: Dto<{ where: Where<S, E> }>;
   connect: Dto<{ id: string; relation: ManyToManyKeys<E>; ids: string[] }>;
 }
@@ -797,6 +800,7 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     where,
     id: z.strictObject({ id: uuid() }),
     writeId: z.strictObject({ id: uuid(), withArchived }),
+    deleteOne: z.strictObject({ id: uuid(), withArchived, expectedVersion: z.number().int().min(1).optional() }),
     deleteMany: z.strictObject({ where }),
     connect: z.strictObject({
       id: uuid(),

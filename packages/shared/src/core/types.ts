@@ -617,4 +617,10 @@ export interface WriteIdInput {
   withArchived?: boolean;
 }
 
+/** The input of delete: one row by id; with `expectedVersion`, a row at another version is CONFLICT and stays. */
+export interface DeleteInput extends WriteIdInput {
+  /** The version the caller last read; checked in the delete's own statement. */
+  expectedVersion?: number;
+}
+
 export type { EntityDef };

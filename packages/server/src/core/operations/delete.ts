@@ -1,5 +1,6 @@
 import type { ManagerContext } from '../context.js';
-import type { Sql } from '../query/entity-meta.js';
+import { sql } from 'kysely';
+import { ref, type Sql } from '../query/entity-meta.js';
 import { type Guard, t0 } from '../statements/guard.js';
 import { deleteRows, lockRows } from '../statements/write.js';
 import {
@@ -31,7 +32,7 @@ async function deleteWhere(
   ctx: ManagerContext,
   whereOf: (guard: Guard) => Sql[],
   /** The one row asked for (a miss is explained), or null for a bulk delete (at most maxBatch). */
-  one: { id: string; withArchived?: boolean | undefined } | null,
+  one: { id: string; withArchived?: boolean | undefined; expectedVersion?: number | undefined } | null,
 ): Promise<Rows> {
   const maxRows = one ? undefined : scope.entity.limits.maxBatch;
   return runWrite(
@@ -41,7 +42,10 @@ async function deleteWhere(
       const guard = scope.guard(ctx.caller);
       const where = whereOf(guard);
       const onMiss = async (): Promise<Rows> =>
-        one ? explainMiss(scope, db, ctx.caller, one.id, 'delete', { withArchived: one.withArchived }) : [];
+        one ? explainMiss(scope, db, ctx.caller, one.id, 'delete', {
+              withArchived: one.withArchived,
+              expectedVersion: one.expectedVersion,
+            }) : [];
       const hook = scope.hooks.beforeDelete;
       let target = where;
       if (hook) {
@@ -66,13 +70,26 @@ async function deleteWhere(
   );
 }
 
-/** Deletes row `id`; an archived row is NOT_FOUND unless `withArchived`. */
+/**
+ * Deletes row `id`; an archived row is NOT_FOUND unless `withArchived`. With `expectedVersion` the
+ * version is a condition of the delete's own statement: a row at another version is CONFLICT and stays.
+ */
 export async function deleteOne(
   scope: EntityScope,
   ctx: ManagerContext,
-  input: { id: string; withArchived?: boolean | undefined },
+  input: { id: string; withArchived?: boolean | undefined; expectedVersion?: number | undefined },
 ): Promise<{ id: string }> {
-  await deleteWhere(scope, ctx, () => [idIs(input.id), ...notArchived(scope, input.withArchived)], input);
+  const versioned = input.expectedVersion !== undefined && scope.meta.versioned;
+  await deleteWhere(
+    scope,
+    ctx,
+    () => [
+      idIs(input.id),
+      ...notArchived(scope, input.withArchived),
+      ...(versioned ? [sql`${ref(t0, 'version')} = ${input.expectedVersion}`] : []),
+    ],
+    input,
+  );
   return { id: input.id };
 }
 

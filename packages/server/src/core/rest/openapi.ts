@@ -291,6 +291,13 @@ export function openApiDocument<S extends AnySchema>(
         op.responses = ok('200', counted);
         break;
       case 'delete':
+        parameters.push({
+          name: 'If-Match',
+          in: 'header',
+          description: 'The ETag of the row you read: a row at another version is 412 and stays',
+          schema: { type: 'string' },
+        });
+        extra = ['412', '428'];
         op.responses = ok('200', {
           type: 'object',
           properties: { id: { type: 'string', format: 'uuid' } },

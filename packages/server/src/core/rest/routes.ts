@@ -91,7 +91,7 @@ export interface RestApiOptions<S extends AnySchema> {
   resources?: Readonly<Record<string, { entity: keyof S['entities'] & string; path?: string }>>;
   /** Custom procedures served too, by their router path. */
   procedures?: Readonly<Record<string, RestProcedureRoute>>;
-  /** PATCH without `If-Match` is 428 Precondition Required. */
+  /** PATCH or DELETE of one row without `If-Match` is 428 Precondition Required. */
   requireIfMatch?: boolean;
 }
 
@@ -206,7 +206,7 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     add('update', 'PATCH', `${base}/{id}`, `Change fields of a ${entity} (If-Match: its ETag)`, {
       query: ['withArchived'],
     });
-    add('delete', 'DELETE', `${base}/{id}`, `Delete a ${entity}`, { query: ['withArchived'] });
+    add('delete', 'DELETE', `${base}/{id}`, `Delete a ${entity} (If-Match: its ETag)`, { query: ['withArchived'] });
     add('archive', 'POST', `${base}/{id}/archive`, `Archive a ${entity}`, { body: false });
     add('restore', 'POST', `${base}/{id}/restore`, `Restore an archived ${entity}`, { body: false });
     for (const rel of options.schema.relations(entity)) {
@@ -436,15 +436,26 @@ async function run<S extends AnySchema>(
     }
     case 'updateMany':
       return json(200, await call(route.procedure, input(dto.updateMany, request.body)));
-    case 'delete':
-      if (header(request, 'if-match') !== undefined)
-        throw badRequest('If-Match is not supported on DELETE', [
-          { path: ['If-Match'], message: 'is not supported on DELETE' },
-        ]);
+    case 'delete': {
+      const expectedVersion = ifMatchVersion(request);
+      if (options.requireIfMatch && header(request, 'if-match') === undefined)
+        return problemResponse(
+          problem(428, 'PRECONDITION_FAILED', 'send If-Match with the ETag of the row you read', {
+            issues: [{ path: ['If-Match'], message: 'is required' }],
+          }),
+        );
       return json(
         200,
-        await call(route.procedure, input(dto.writeId, { id, ...queryInput(request, route.query) })),
+        await call(
+          route.procedure,
+          input(dto.deleteOne, {
+            id,
+            ...(expectedVersion !== undefined ? { expectedVersion } : {}),
+            ...queryInput(request, route.query),
+          }),
+        ),
       );
+    }
     case 'deleteMany':
       return json(200, await call(route.procedure, input(dto.deleteMany, queryInput(request, route.query))));
     case 'archive':
