@@ -36,8 +36,8 @@ describe('REST public types', () => {
       schema,
       router: appRouter,
       createContext,
-      // @ts-expect-error: PUT is not a method REST routes use
-      procedures: { 'note.get': { method: 'PUT', path: '/x' } },
+      // @ts-expect-error: HEAD is not a method REST routes use
+      procedures: { 'note.get': { method: 'HEAD', path: '/x' } },
     });
   });
 });

@@ -72,6 +72,8 @@ export function openApiDocument<S extends AnySchema>(
       page: string;
       aggregate: string;
       groupBy: string;
+      /** Entities with a unique key: `{ where, create, update, expectedVersion?, withArchived? }`. */
+      upsert?: string;
     }
   >();
   for (const route of routes) {
@@ -101,6 +103,7 @@ export function openApiDocument<S extends AnySchema>(
       ),
       aggregate: name(dto.aggregate, `${p}AggregateInput`),
       groupBy: name(dto.groupBy, `${p}GroupByInput`),
+      ...(dto.upsert ? { upsert: name(dto.upsert, `${p}UpsertInput`) } : {}),
     });
   }
   for (const route of routes) if (route.input) name(route.input, `${pascal(route.operationId)}Input`);
@@ -281,6 +284,10 @@ export function openApiDocument<S extends AnySchema>(
         body(ref(e!.update));
         op.responses = ok('200', ref(e!.row), 'The changed row', etag);
         extra = ['412', '428'];
+        break;
+      case 'upsert':
+        body(ref(e!.upsert!));
+        op.responses = ok('200', ref(e!.row), 'The row, updated or created', etag);
         break;
       case 'updateMany':
         body({

@@ -6,7 +6,7 @@ import type { RequestContext } from '../services.js';
 import { type Problem, problem, problemContentType, problemOf } from './problem.js';
 import { revive } from './wire.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** What a route does: one generated procedure of an entity, or a custom procedure that opted in. */
 export type RouteKind =
@@ -19,6 +19,7 @@ export type RouteKind =
   | 'createMany'
   | 'update'
   | 'updateMany'
+  | 'upsert'
   | 'delete'
   | 'deleteMany'
   | 'archive'
@@ -171,7 +172,7 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
         kind,
         resource,
         query: [],
-        body: method === 'POST' || method === 'PATCH',
+        body: method === 'POST' || method === 'PUT' || method === 'PATCH',
         summary,
         ...more,
       });
@@ -199,6 +200,12 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     add('create', 'POST', base, `Create a ${entity}`);
     add('createMany', 'POST', `${base}/bulk`, `Create several ${entity} rows (all or nothing)`);
     add('updateMany', 'PATCH', base, `Update every ${entity} a where matches`);
+    add(
+      'upsert',
+      'PUT',
+      base,
+      `Update the ${entity} a unique key names, or create it when none exists (one statement)`,
+    );
     add('deleteMany', 'DELETE', base, `Delete every ${entity} a where matches`, { query: ['where'] });
     add('get', 'GET', `${base}/{id}`, `One ${entity} by id`, {
       query: ['include', 'select', 'omit', 'withArchived'],
@@ -436,6 +443,12 @@ async function run<S extends AnySchema>(
     }
     case 'updateMany':
       return json(200, await call(route.procedure, input(dto.updateMany, request.body)));
+    case 'upsert': {
+      // only entities with a unique key have the procedure (and so the route)
+      const row = await call(route.procedure, input(dto.upsert!, request.body));
+      const etag = etagOf(row);
+      return json(200, row, etag ? { etag } : {});
+    }
     case 'delete': {
       const expectedVersion = ifMatchVersion(request);
       if (options.requireIfMatch && header(request, 'if-match') === undefined)
