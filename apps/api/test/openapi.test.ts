@@ -54,6 +54,8 @@ describe.each(testEngines())('OpenAPI on %s', (engine) => {
         'createMany',
         'updateMany',
         'deleteMany',
+        // every resource here has a unique key, so an upsert (PUT on the collection)
+        'upsert',
       ])
         expect(ops).toContain(`${key}_${op}`);
       const p = key[0]!.toUpperCase() + key.slice(1);
@@ -85,6 +87,21 @@ describe.each(testEngines())('OpenAPI on %s', (engine) => {
     );
     expect(fields.some(([, f]) => f.config.hidden)).toBe(true); // archiveBatch: the check above can fail
     expect(doc.paths['/api/v1/projects/{id}']!.patch!.responses).toHaveProperty('412');
+    // DELETE takes If-Match as PATCH does
+    const del = doc.paths['/api/v1/projects/{id}']!.delete! as Operation & { parameters: { name: string }[] };
+    expect(del.responses).toHaveProperty('412');
+    expect(del.parameters.map((p) => p.name)).toContain('If-Match');
+    // the upsert: PUT on the collection, its body the entity's UpsertInput, the row back
+    const put = doc.paths['/api/v1/projects']!.put! as Operation & {
+      requestBody: { content: Record<string, { schema: unknown }> };
+    };
+    expect(put.operationId).toBe('project_upsert');
+    expect(put.requestBody.content['application/json']!.schema).toEqual({
+      $ref: '#/components/schemas/ProjectUpsertInput',
+    });
+    const upsertInput = doc.components.schemas.ProjectUpsertInput as { required: string[] };
+    expect([...upsertInput.required].sort()).toEqual(['create', 'update', 'where']);
+    expect(JSON.stringify(put.responses['200'])).toContain('#/components/schemas/ProjectRow');
   });
 
   it('generates a typed client (openapi-typescript + openapi-fetch) that type-checks and runs the workflow', async () => {

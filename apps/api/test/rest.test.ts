@@ -171,6 +171,66 @@ describe.each(testEngines())('REST on %s', (engine) => {
     expect(await server.system.managers.project.count(ctx, { where: { id: other.id } })).toBe(0);
   });
 
+  it('upserts with PUT on the collection: create branch, update branch, a key mismatch, a refused update', async () => {
+    const ctx = { db: server.database.db, caller: null };
+    const token = tokens['ada@acme.test']!;
+    const key = { organizationId: acme, name: 'Upsert-rest' };
+    const created = await rest<ProjectRow & { description: string | null }>(url, 'PUT', '/api/v1/projects', {
+      token,
+      json: { where: key, create: { ...key, description: 'created' }, update: { description: 'updated' } },
+    });
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({ ...key, description: 'created', version: 1 });
+    expect(created.headers.get('etag')).toBe('"1"');
+    const id = created.body.id;
+    const updated = await rest<ProjectRow & { description: string | null }>(url, 'PUT', '/api/v1/projects', {
+      token,
+      json: { where: key, create: key, update: { description: 'updated' } },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ id, description: 'updated', version: 2 });
+    expect(updated.headers.get('etag')).toBe('"2"');
+    expect(await server.system.managers.project.count(ctx, { where: key })).toBe(1);
+    // a stale expectedVersion on the update branch: 409 with the current version, nothing changes
+    const stale = await rest<RestProblem>(url, 'PUT', '/api/v1/projects', {
+      token,
+      json: { where: key, create: key, update: { description: 'lost' }, expectedVersion: 1 },
+    });
+    expect(stale.status).toBe(409);
+    expect(stale.body).toMatchObject({ code: 'CONFLICT', currentVersion: 2 });
+    // create disagrees with where: 400 naming create.name, nothing written
+    const mismatch = await rest<RestProblem>(url, 'PUT', '/api/v1/projects', {
+      token,
+      json: { where: key, create: { ...key, name: 'Other' }, update: { description: 'x' } },
+    });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(mismatch.body.code).toBe('BAD_REQUEST');
+    expect(mismatch.body.issues).toEqual([{ path: ['create', 'name'], message: 'must equal where.name' }]);
+    // where is not a unique key: 400 naming where
+    const notKey = await rest<RestProblem>(url, 'PUT', '/api/v1/projects', {
+      token,
+      json: { where: { name: 'Upsert-rest' }, create: key, update: {} },
+    });
+    expect(notKey.status).toBe(400);
+    expect(notKey.body.issues[0]!.path).toEqual(['where', 'organizationId']);
+    // a viewer may not update the row: 403, the row as it was
+    const before = await server.system.managers.project.get(ctx, { id });
+    const refused = await rest<RestProblem>(url, 'PUT', '/api/v1/projects', {
+      token: tokens['cleo@acme.test'],
+      json: { where: key, create: key, update: { description: 'by a viewer' } },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('FORBIDDEN');
+    // another tenant's owner: refused alike (the create rule answers for a row it cannot read)
+    const foreign = await rest<RestProblem>(url, 'PUT', '/api/v1/projects', {
+      token: tokens['gus@globex.test'],
+      json: { where: key, create: key, update: { description: 'by globex' } },
+    });
+    expect(foreign.status).toBe(403);
+    expect(await server.system.managers.project.get(ctx, { id })).toEqual(before);
+  });
+
   it('lists with a JSON where, a two-field sort, a total and the cursor', async () => {
     const params = { where: { organizationId: acme }, orderBy: [{ isPublic: 'desc' }, { name: 'asc' }] };
     const first = await rest<Page<ProjectRow & { isPublic: boolean }>>(
