@@ -367,6 +367,125 @@ describe.each(testEngines())('REST on %s', (engine) => {
     expect(compared).toBe(callers.length * targets.length + callers.length * 5);
   });
 
+  it('keeps every resource to its rules: another tenant gets 404 like a missing id, a viewer 403, nothing changes', async () => {
+    const ctx = { db: server.database.db, caller: null };
+    const m = server.system.managers;
+    const gus = tokens['gus@globex.test']!;
+    const cleo = tokens['cleo@acme.test']!;
+    const ada = (await m.user.list(ctx, { where: { email: 'ada@acme.test' } })).items[0]!;
+    const bob = (await m.user.list(ctx, { where: { email: 'bob@acme.test' } })).items[0]!;
+    const privateProject = await m.project.create(ctx, { organizationId: acme, name: 'Matrix private' });
+    const release = await m.release.create(ctx, { projectId: privateProject.id, semver: '9.9.9' });
+    const session = await (async () => {
+      await signIn(url, 'bob@acme.test', demoPassword);
+      return (await m.session.list(ctx, { where: { userId: bob.id }, limit: 1 })).items[0]!;
+    })();
+    type Get = (id: string) => Promise<unknown>;
+    const getOf =
+      (manager: { get(c: typeof ctx, input: { id: string; withArchived?: boolean }): Promise<unknown> }): Get =>
+      (id) =>
+        manager.get(ctx, { id, withArchived: true });
+    /** Per REST resource: a row of acme's that globex's owner cannot read, a change, and whether acme's viewer may read it but not write it. */
+    const resources: {
+      path: string;
+      id: string;
+      data: Record<string, unknown>;
+      get: Get;
+      /** false: the resource has no such route (read-only), or its rows are readable by every signed-in caller */
+      tenant: boolean;
+      writes: boolean;
+    }[] = [
+      { path: 'organizations', id: acme, data: { name: 'Taken over' }, get: getOf(m.organization), tenant: true, writes: true },
+      {
+        path: 'memberships',
+        id: (await m.membership.list(ctx, { where: { organizationId: acme, userId: bob.id } })).items[0]!.id,
+        data: { role: 'owner' },
+        get: getOf(m.membership),
+        tenant: true,
+        writes: true,
+      },
+      { path: 'users', id: ada.id, data: { displayName: 'Taken over' }, get: getOf(m.user), tenant: true, writes: true },
+      {
+        path: 'profiles',
+        id: (await m.profile.list(ctx, { where: { userId: ada.id } })).items[0]!.id,
+        data: { bio: 'taken over' },
+        get: getOf(m.profile),
+        tenant: true,
+        writes: true,
+      },
+      { path: 'projects', id: privateProject.id, data: { description: 'taken over' }, get: getOf(m.project), tenant: true, writes: true },
+      { path: 'releases', id: release.id, data: { notes: 'taken over' }, get: getOf(m.release), tenant: true, writes: true },
+      // tags are shared by every tenant: readable by any signed-in caller, so only the viewer side applies
+      {
+        path: 'tags',
+        id: (await m.tag.create(ctx, { label: 'matrix-tag' })).id,
+        data: { label: 'taken-over' },
+        get: getOf(m.tag),
+        tenant: false,
+        writes: true,
+      },
+      // sessions are read-only over REST (get/list/count): a session of bob's is hidden from globex
+      { path: 'sessions', id: session.id, data: {}, get: (id) => m.session.get(ctx, { id }), tenant: true, writes: false },
+      // the audit log is read-only and superadmins' alone: hidden from globex's owner like a missing entry
+      {
+        path: 'audit-entries',
+        id: (await m.auditEntry.list(ctx, { limit: 1 })).items[0]!.id,
+        data: {},
+        get: (id) => m.auditEntry.get(ctx, { id }),
+        tenant: true,
+        writes: false,
+      },
+    ];
+    // every entity the REST document serves as /api/v1/<path>/{id} is in the table
+    const doc = (await (await fetch(`${url}/api/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const served = Object.keys(doc.paths)
+      .map((p) => /^\/api\/v1\/([a-z-]+)\/\{id\}$/.exec(p)?.[1])
+      .filter((p): p is string => p !== undefined)
+      .sort();
+    expect(resources.map((r) => r.path).sort()).toEqual(served);
+    let checked = 0;
+    for (const r of resources) {
+      const before = await r.get(r.id);
+      const methods = r.writes ? (['GET', 'PATCH', 'DELETE'] as const) : (['GET'] as const);
+      if (r.tenant) {
+        for (const method of methods) {
+          const send = (id: string) =>
+            rest<RestProblem>(url, method, `/api/v1/${r.path}/${id}`, {
+              token: gus,
+              ...(method === 'PATCH' ? { json: r.data } : {}),
+            });
+          const hidden = await send(r.id);
+          const absent = await send(missing);
+          expect(hidden.status, `${method} ${r.path}`).toBe(404);
+          expect(hidden.body.code, `${method} ${r.path}`).toBe('NOT_FOUND');
+          expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+          expect({ status: absent.status, code: absent.body.code, title: absent.body.title }).toEqual({
+            status: hidden.status,
+            code: hidden.body.code,
+            title: hidden.body.title,
+          });
+          expect(await r.get(r.id), `${method} ${r.path}`).toEqual(before);
+          checked++;
+        }
+      }
+      if (r.writes) {
+        // acme's viewer reads the row, and may neither change nor delete it
+        expect((await rest(url, 'GET', `/api/v1/${r.path}/${r.id}`, { token: cleo })).status, r.path).toBe(200);
+        for (const method of ['PATCH', 'DELETE'] as const) {
+          const refused = await rest<RestProblem>(url, method, `/api/v1/${r.path}/${r.id}`, {
+            token: cleo,
+            ...(method === 'PATCH' ? { json: r.data } : {}),
+          });
+          expect(refused.status, `viewer ${method} ${r.path}`).toBe(403);
+          expect(refused.body.code).toBe('FORBIDDEN');
+          expect(await r.get(r.id), `viewer ${method} ${r.path}`).toEqual(before);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(6 * 3 + 2 + 7 * 2);
+  });
+
   it('refuses bad input with a problem document naming what was wrong, never a 5xx', async () => {
     const token = admin;
     const project = (
