@@ -1,6 +1,7 @@
 import { belongsTo, defineEntity, defineSchema, f, hasMany, manyToMany } from '@typecrud/shared';
 import { describe, expect, it } from 'vitest';
 import { createRestApi, crudProcedures, resourcePath, revive, router, toJson } from '../src/core/index.js';
+import type { RequestContext } from '../src/core/services.js';
 
 const board = defineEntity({
   name: 'board',
@@ -105,6 +106,33 @@ describe('the REST route table', () => {
       ]),
     );
     expect(ops.filter((o) => o.includes('card_'))).toEqual(['GET /cards card_list']);
+    // no entity here has a unique key: no upsert procedure, so no PUT route
+    expect(ops.filter((o) => o.startsWith('PUT '))).toEqual([]);
+  });
+
+  it('answers PATCH and DELETE without If-Match with 428 when If-Match is required, before any call', async () => {
+    const strict = createRestApi({
+      schema,
+      router: appRouter,
+      createContext: async () => ({}) as RequestContext,
+      requireIfMatch: true,
+    });
+    const id = '00000000-0000-4000-8000-000000000001';
+    for (const operationId of ['board_update', 'board_delete']) {
+      const route = strict.routes.find((r) => r.operationId === operationId)!;
+      const answer = await strict.handle(route, { params: { id }, query: {}, headers: {}, body: { title: 'x' } });
+      expect(answer.status, operationId).toBe(428);
+      expect(answer.body).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        issues: [{ path: ['If-Match'], message: 'is required' }],
+      });
+      // a malformed ETag is 400 naming the header
+      const bad = await strict.handle(route, { params: { id }, query: {}, headers: { 'if-match': 'nope' }, body: {} });
+      expect(bad.status, operationId).toBe(400);
+      expect(bad.body).toMatchObject({ issues: [{ path: ['If-Match'] }] });
+    }
+    const del = strict.document().paths['/api/v1/boards/{id}']!.delete!;
+    expect(Object.keys(del.responses as object)).toEqual(expect.arrayContaining(['412', '428']));
   });
 
   it('documents them in OpenAPI 3.1 with components per entity', () => {
