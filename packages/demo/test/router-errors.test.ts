@@ -424,6 +424,31 @@ describe.each(testEngines())('router failures on %s', (engine) => {
       });
       expect(v3.version).toBe(3);
     });
+    it('a delete with a stale expectedVersion is CONFLICT and deletes nothing; the current one deletes', async () => {
+      const p = await app.api.project.create({ organizationId: seed.orgId, name: 'Versioned delete' });
+      await app.api.project.update({ id: p.id, data: { description: 'v2' }, expectedVersion: 1 });
+      await unchanged(async () => {
+        const e = await expectError(app.api.project.delete({ id: p.id, expectedVersion: 1 }), 'CONFLICT', 'version');
+        expect((e as CrudError).details.currentVersion).toBe(2);
+      });
+      expect(await app.api.project.delete({ id: p.id, expectedVersion: 2 })).toEqual({ id: p.id });
+      await expectError(app.api.project.get({ id: p.id }), 'NOT_FOUND');
+      // a missing row stays NOT_FOUND with a version too
+      await expectError(app.api.project.delete({ id: missingId, expectedVersion: 1 }), 'NOT_FOUND');
+      // an entity with a beforeDelete hook (membership): the locked rows carry the version condition too
+      const m = await app.api.membership.create({ organizationId: seed.otherOrgId, userId: seed.userId, role: 'member' });
+      await unchanged(async () => {
+        const e = await expectError(app.api.membership.delete({ id: m.id, expectedVersion: m.version + 1 }), 'CONFLICT');
+        expect((e as CrudError).details.currentVersion).toBe(m.version);
+      });
+      expect(await app.api.membership.delete({ id: m.id, expectedVersion: m.version })).toEqual({ id: m.id });
+      // archive takes no version: the DTO refuses it by name
+      await expectError(
+        app.api.project.archive({ id: seed.projectId, expectedVersion: 1 } as never),
+        'BAD_REQUEST',
+        'expectedVersion',
+      );
+    });
     it('of two concurrent updates from the same version, exactly one wins', async () => {
       const p = await app.api.project.create({ organizationId: seed.orgId, name: 'Race' });
       const results = await Promise.allSettled(

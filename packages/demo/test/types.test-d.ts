@@ -1,6 +1,7 @@
 import type {
   ConnectOrCreate,
   CreateInput,
+  DeleteInput,
   Include,
   JsonObject,
   ListItem,
@@ -130,6 +131,10 @@ describe('row and DTO types of the demo domain', () => {
     expectTypeOf<z.output<Dtos['update']>>().toEqualTypeOf<UpdateInput<ProjectE, S>>();
     expectTypeOf<z.output<NonNullable<Dtos['upsert']>>>().toEqualTypeOf<UpsertInput<ProjectE>>();
     expectTypeOf<z.output<Dtos['list']>>().toEqualTypeOf<ListQuery<S, ProjectE>>();
+    // delete takes the version read; archive does not
+    expectTypeOf<z.output<Dtos['deleteOne']>>().toEqualTypeOf<DeleteInput>();
+    expectTypeOf<DeleteInput['expectedVersion']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<z.output<Dtos['writeId']>>().not.toHaveProperty('expectedVersion');
   });
 });
 
