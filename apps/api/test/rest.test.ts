@@ -165,8 +165,16 @@ describe.each(testEngines())('REST on %s', (engine) => {
     expect((await rest(url, 'GET', `/api/v1/projects/${id}`, { token })).status).toBe(404);
     expect(await server.system.managers.project.count(ctx, { where: { id } })).toBe(0);
     // tRPC with the right expectedVersion deletes too
-    const other = await server.system.managers.project.create(ctx, { organizationId: acme, name: 'Delete-trpc' });
-    const ok = await mutate(url, 'project.delete', { id: other.id, expectedVersion: other.version }, { token });
+    const other = await server.system.managers.project.create(ctx, {
+      organizationId: acme,
+      name: 'Delete-trpc',
+    });
+    const ok = await mutate(
+      url,
+      'project.delete',
+      { id: other.id, expectedVersion: other.version },
+      { token },
+    );
     expect(ok.status).toBe(200);
     expect(await server.system.managers.project.count(ctx, { where: { id: other.id } })).toBe(0);
   });
@@ -382,7 +390,9 @@ describe.each(testEngines())('REST on %s', (engine) => {
     })();
     type Get = (id: string) => Promise<unknown>;
     const getOf =
-      (manager: { get(c: typeof ctx, input: { id: string; withArchived?: boolean }): Promise<unknown> }): Get =>
+      (manager: {
+        get(c: typeof ctx, input: { id: string; withArchived?: boolean }): Promise<unknown>;
+      }): Get =>
       (id) =>
         manager.get(ctx, { id, withArchived: true });
     /** Per REST resource: a row of acme's that globex's owner cannot read, a change, and whether acme's viewer may read it but not write it. */
@@ -395,7 +405,14 @@ describe.each(testEngines())('REST on %s', (engine) => {
       tenant: boolean;
       writes: boolean;
     }[] = [
-      { path: 'organizations', id: acme, data: { name: 'Taken over' }, get: getOf(m.organization), tenant: true, writes: true },
+      {
+        path: 'organizations',
+        id: acme,
+        data: { name: 'Taken over' },
+        get: getOf(m.organization),
+        tenant: true,
+        writes: true,
+      },
       {
         path: 'memberships',
         id: (await m.membership.list(ctx, { where: { organizationId: acme, userId: bob.id } })).items[0]!.id,
@@ -404,7 +421,14 @@ describe.each(testEngines())('REST on %s', (engine) => {
         tenant: true,
         writes: true,
       },
-      { path: 'users', id: ada.id, data: { displayName: 'Taken over' }, get: getOf(m.user), tenant: true, writes: true },
+      {
+        path: 'users',
+        id: ada.id,
+        data: { displayName: 'Taken over' },
+        get: getOf(m.user),
+        tenant: true,
+        writes: true,
+      },
       {
         path: 'profiles',
         id: (await m.profile.list(ctx, { where: { userId: ada.id } })).items[0]!.id,
@@ -413,8 +437,22 @@ describe.each(testEngines())('REST on %s', (engine) => {
         tenant: true,
         writes: true,
       },
-      { path: 'projects', id: privateProject.id, data: { description: 'taken over' }, get: getOf(m.project), tenant: true, writes: true },
-      { path: 'releases', id: release.id, data: { notes: 'taken over' }, get: getOf(m.release), tenant: true, writes: true },
+      {
+        path: 'projects',
+        id: privateProject.id,
+        data: { description: 'taken over' },
+        get: getOf(m.project),
+        tenant: true,
+        writes: true,
+      },
+      {
+        path: 'releases',
+        id: release.id,
+        data: { notes: 'taken over' },
+        get: getOf(m.release),
+        tenant: true,
+        writes: true,
+      },
       // tags are shared by every tenant: readable by any signed-in caller, so only the viewer side applies
       {
         path: 'tags',
@@ -425,7 +463,14 @@ describe.each(testEngines())('REST on %s', (engine) => {
         writes: true,
       },
       // sessions are read-only over REST (get/list/count): a session of bob's is hidden from globex
-      { path: 'sessions', id: session.id, data: {}, get: (id) => m.session.get(ctx, { id }), tenant: true, writes: false },
+      {
+        path: 'sessions',
+        id: session.id,
+        data: {},
+        get: (id) => m.session.get(ctx, { id }),
+        tenant: true,
+        writes: false,
+      },
       // the audit log is read-only and superadmins' alone: hidden from globex's owner like a missing entry
       {
         path: 'audit-entries',
@@ -470,7 +515,9 @@ describe.each(testEngines())('REST on %s', (engine) => {
       }
       if (r.writes) {
         // acme's viewer reads the row, and may neither change nor delete it
-        expect((await rest(url, 'GET', `/api/v1/${r.path}/${r.id}`, { token: cleo })).status, r.path).toBe(200);
+        expect((await rest(url, 'GET', `/api/v1/${r.path}/${r.id}`, { token: cleo })).status, r.path).toBe(
+          200,
+        );
         for (const method of ['PATCH', 'DELETE'] as const) {
           const refused = await rest<RestProblem>(url, method, `/api/v1/${r.path}/${r.id}`, {
             token: cleo,

@@ -428,7 +428,11 @@ describe.each(testEngines())('router failures on %s', (engine) => {
       const p = await app.api.project.create({ organizationId: seed.orgId, name: 'Versioned delete' });
       await app.api.project.update({ id: p.id, data: { description: 'v2' }, expectedVersion: 1 });
       await unchanged(async () => {
-        const e = await expectError(app.api.project.delete({ id: p.id, expectedVersion: 1 }), 'CONFLICT', 'version');
+        const e = await expectError(
+          app.api.project.delete({ id: p.id, expectedVersion: 1 }),
+          'CONFLICT',
+          'version',
+        );
         expect((e as CrudError).details.currentVersion).toBe(2);
       });
       expect(await app.api.project.delete({ id: p.id, expectedVersion: 2 })).toEqual({ id: p.id });
@@ -436,9 +440,16 @@ describe.each(testEngines())('router failures on %s', (engine) => {
       // a missing row stays NOT_FOUND with a version too
       await expectError(app.api.project.delete({ id: missingId, expectedVersion: 1 }), 'NOT_FOUND');
       // an entity with a beforeDelete hook (membership): the locked rows carry the version condition too
-      const m = await app.api.membership.create({ organizationId: seed.otherOrgId, userId: seed.userId, role: 'member' });
+      const m = await app.api.membership.create({
+        organizationId: seed.otherOrgId,
+        userId: seed.userId,
+        role: 'member',
+      });
       await unchanged(async () => {
-        const e = await expectError(app.api.membership.delete({ id: m.id, expectedVersion: m.version + 1 }), 'CONFLICT');
+        const e = await expectError(
+          app.api.membership.delete({ id: m.id, expectedVersion: m.version + 1 }),
+          'CONFLICT',
+        );
         expect((e as CrudError).details.currentVersion).toBe(m.version);
       });
       expect(await app.api.membership.delete({ id: m.id, expectedVersion: m.version })).toEqual({ id: m.id });

@@ -120,14 +120,24 @@ describe('the REST route table', () => {
     const id = '00000000-0000-4000-8000-000000000001';
     for (const operationId of ['board_update', 'board_delete']) {
       const route = strict.routes.find((r) => r.operationId === operationId)!;
-      const answer = await strict.handle(route, { params: { id }, query: {}, headers: {}, body: { title: 'x' } });
+      const answer = await strict.handle(route, {
+        params: { id },
+        query: {},
+        headers: {},
+        body: { title: 'x' },
+      });
       expect(answer.status, operationId).toBe(428);
       expect(answer.body).toMatchObject({
         code: 'PRECONDITION_FAILED',
         issues: [{ path: ['If-Match'], message: 'is required' }],
       });
       // a malformed ETag is 400 naming the header
-      const bad = await strict.handle(route, { params: { id }, query: {}, headers: { 'if-match': 'nope' }, body: {} });
+      const bad = await strict.handle(route, {
+        params: { id },
+        query: {},
+        headers: { 'if-match': 'nope' },
+        body: {},
+      });
       expect(bad.status, operationId).toBe(400);
       expect(bad.body).toMatchObject({ issues: [{ path: ['If-Match'] }] });
     }

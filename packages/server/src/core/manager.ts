@@ -5,6 +5,7 @@ import type {
   CountQuery,
   CreateInput,
   CreateManyInput,
+  DeleteInput,
   EntityMap,
   ExactAggregate,
   ExactShape,
@@ -26,7 +27,6 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
-  DeleteInput,
 } from '@typecrud/shared';
 import type { ReadCache } from './cache.js';
 import type { ManagerContext } from './context.js';

@@ -5,6 +5,7 @@ import type {
   CountQuery,
   CreateInput,
   CreateManyInput,
+  DeleteInput,
   Dto,
   EntityMap,
   GetQuery,
@@ -22,7 +23,6 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
-  DeleteInput,
 } from '@typecrud/shared';
 import { z } from 'zod';
 import { CrudError } from './errors.js';

@@ -10,6 +10,7 @@ import type {
   CreateFields,
   CreateInput,
   CreateManyInput,
+  DeleteInput,
   EntityMap,
   GetQuery,
   IdInput,
@@ -22,7 +23,6 @@ import type {
   UpsertInput,
   Where,
   WriteIdInput,
-  DeleteInput,
 } from './types.js';
 
 /** Limits every query keeps, whatever the entity. */
@@ -800,7 +800,11 @@ function buildDtos(schema: Schema<EntityMap>, entity: AnyEntity): EntityDtos<Ent
     where,
     id: z.strictObject({ id: uuid() }),
     writeId: z.strictObject({ id: uuid(), withArchived }),
-    deleteOne: z.strictObject({ id: uuid(), withArchived, expectedVersion: z.number().int().min(1).optional() }),
+    deleteOne: z.strictObject({
+      id: uuid(),
+      withArchived,
+      expectedVersion: z.number().int().min(1).optional(),
+    }),
     deleteMany: z.strictObject({ where }),
     connect: z.strictObject({
       id: uuid(),

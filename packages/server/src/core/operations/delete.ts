@@ -1,5 +1,5 @@
-import type { ManagerContext } from '../context.js';
 import { sql } from 'kysely';
+import type { ManagerContext } from '../context.js';
 import { ref, type Sql } from '../query/entity-meta.js';
 import { type Guard, t0 } from '../statements/guard.js';
 import { deleteRows, lockRows } from '../statements/write.js';
@@ -42,10 +42,12 @@ async function deleteWhere(
       const guard = scope.guard(ctx.caller);
       const where = whereOf(guard);
       const onMiss = async (): Promise<Rows> =>
-        one ? explainMiss(scope, db, ctx.caller, one.id, 'delete', {
+        one
+          ? explainMiss(scope, db, ctx.caller, one.id, 'delete', {
               withArchived: one.withArchived,
               expectedVersion: one.expectedVersion,
-            }) : [];
+            })
+          : [];
       const hook = scope.hooks.beforeDelete;
       let target = where;
       if (hook) {

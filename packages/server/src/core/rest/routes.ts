@@ -213,7 +213,9 @@ export function restRoutes<S extends AnySchema>(options: RestApiOptions<S>): Res
     add('update', 'PATCH', `${base}/{id}`, `Change fields of a ${entity} (If-Match: its ETag)`, {
       query: ['withArchived'],
     });
-    add('delete', 'DELETE', `${base}/{id}`, `Delete a ${entity} (If-Match: its ETag)`, { query: ['withArchived'] });
+    add('delete', 'DELETE', `${base}/{id}`, `Delete a ${entity} (If-Match: its ETag)`, {
+      query: ['withArchived'],
+    });
     add('archive', 'POST', `${base}/{id}/archive`, `Archive a ${entity}`, { body: false });
     add('restore', 'POST', `${base}/{id}/restore`, `Restore an archived ${entity}`, { body: false });
     for (const rel of options.schema.relations(entity)) {
