@@ -211,4 +211,27 @@ describe('REST read shape parameters', () => {
     expect(list.safeParse({ distinct: ['opensAt', 'title'] }).success).toBe(true);
     expect(list.safeParse({ distinct: ['nope'] }).success).toBe(false);
   });
+
+  it("carries an example of every JSON query parameter of a list, each one the entity's DTO accepts", () => {
+    const doc = rest.document();
+    const ops = Object.values(doc.paths).flatMap((p) => Object.values(p)) as {
+      operationId?: string;
+      parameters?: { name: string; content?: { 'application/json': { example?: unknown } } }[];
+    }[];
+    let checked = 0;
+    for (const route of rest.routes) {
+      if (route.kind !== 'list' || !route.resource) continue;
+      const op = ops.find((o) => o.operationId === route.operationId)!;
+      const list = schema.dto(route.resource.entity as 'board').list;
+      for (const param of op.parameters ?? []) {
+        const example = param.content?.['application/json'].example;
+        if (example === undefined) continue;
+        const parsed = list.safeParse(revive(list, { [param.name]: example }));
+        expect(parsed.success, `${route.operationId} ${param.name}: ${JSON.stringify(example)}`).toBe(true);
+        checked++;
+      }
+    }
+    // board: where, orderBy, include, select, distinct; card: orderBy, include, select, distinct
+    expect(checked).toBeGreaterThanOrEqual(9);
+  });
 });

@@ -1,4 +1,4 @@
-import type { AnySchema } from '@typecrud/shared';
+import type { AnyEntity, AnySchema, FieldMap } from '@typecrud/shared';
 import { z } from 'zod';
 import type { RestApiOptions, RestRoute } from './routes.js';
 
@@ -26,6 +26,31 @@ const shapeOf = (s: z.ZodType) => (s as unknown as { shape: Record<string, z.Zod
 const unwrapOptional = (s: z.ZodType) => (s as unknown as { unwrap(): z.ZodType }).unwrap();
 
 const bigintPattern = '^-?[0-9]+$';
+
+/**
+ * An example value of each JSON query parameter of an entity's list, built from its own fields and
+ * relations (a filterable text field, a sortable one, a relation, the listed fields), so every
+ * example is a query the entity's DTO accepts (the OpenAPI test parses each one).
+ */
+export function queryExamples(schema: AnySchema, entityName: string): Record<string, unknown> {
+  const entity: AnyEntity = schema.entity(entityName);
+  const fields = Object.entries(entity.fields as FieldMap).map(([name, f]) => ({ name, c: f.config }));
+  const readable = fields.filter((f) => !f.c.hidden);
+  const text = fields.find((f) => f.c.filterable && ['string', 'text', 'email'].includes(f.c.kind));
+  const sortable = fields.filter((f) => f.c.sortable && !f.c.hidden);
+  const listed = readable.filter((f) => f.c.listed);
+  const relation = schema.relations(entityName)[0];
+  const out: Record<string, unknown> = {};
+  if (text) out.where = { [text.name]: { contains: 'a', mode: 'insensitive' } };
+  if (sortable.length)
+    out.orderBy = sortable.slice(0, 2).map((f, i) => ({ [f.name]: i === 0 ? 'asc' : 'desc' }));
+  if (relation) out.include = { [relation.name]: true };
+  out.select = Object.fromEntries(['id', ...listed.map((f) => f.name)].slice(0, 4).map((n) => [n, true]));
+  const long = readable.find((f) => f.c.kind === 'text' || f.c.kind === 'json');
+  if (long) out.omit = { [long.name]: true };
+  if (sortable[0]) out.distinct = [sortable[0].name];
+  return out;
+}
 
 /**
  * The OpenAPI 3.1 document of a route table, generated from the same DTO schemas the procedures
@@ -164,17 +189,32 @@ export function openApiDocument<S extends AnySchema>(
   const etag = {
     ETag: { description: 'The row version; send it back in If-Match', schema: { type: 'string' } },
   };
-  const jsonParam = (param: string, id: string, description: string) => ({
-    name: param,
-    in: 'query',
-    description,
-    content: { 'application/json': { schema: ref(id) } },
-  });
+  const examples = new Map<string, Record<string, unknown>>();
+  const exampleOf = (resource: string | undefined, entity: string | undefined, param: string) => {
+    if (!resource || !entity) return undefined;
+    let e = examples.get(resource);
+    if (!e) {
+      e = queryExamples(options.schema, entity);
+      examples.set(resource, e);
+    }
+    return e[param];
+  };
+  let current: RestRoute | undefined;
+  const jsonParam = (param: string, id: string, description: string) => {
+    const example = exampleOf(current?.resource?.key, current?.resource?.entity, param);
+    return {
+      name: param,
+      in: 'query',
+      description,
+      content: { 'application/json': { schema: ref(id), ...(example !== undefined ? { example } : {}) } },
+    };
+  };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
   const counted = { type: 'object', properties: { count: { type: 'integer' } }, required: ['count'] };
 
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
+    current = route;
     const op: JsonSchema = { operationId: route.operationId, summary: route.summary };
     const parameters: JsonSchema[] = [];
     if (route.path.includes('{id}')) parameters.push(idParam);
