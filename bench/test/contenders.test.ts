@@ -76,7 +76,12 @@ describe.skipIf(skipped)('every contender on PostgreSQL', () => {
         else expect(sent, server.name).toBe(1);
       }
       const reference = answers.handwritten;
-      expect(reference).toBeTruthy();
+      // something to compare: the asked row, a non-empty page
+      if (name === 'get')
+        expect((reference as { id: string }).id).toBe(state.projectIds[state.seq % state.projectIds.length]);
+      if (name === 'list' || name === 'include')
+        expect((reference as { items: unknown[] }).items.length).toBeGreaterThan(0);
+      expect(Object.keys(answers).length).toBeGreaterThanOrEqual(2);
       // the seed gives the aggregates something to count: equal answers are not two empty ones
       if (name === 'groupBy') expect((reference as unknown[]).length).toBeGreaterThan(1);
       if (name === 'aggregate') expect((reference as { _count: number })._count).toBeGreaterThan(0);
